@@ -1,0 +1,135 @@
+/*
+ * The interface between the engine core and operator kernels.
+ *
+ * One file per operator in ops/ defines a `const tml_kernel tml_kernel_<NAME>`
+ * with two functions:
+ *   prepare: runs once, in tml_prepare. Checks types, shapes and options
+ *            (tml_fail with a message that says what is wrong), and computes
+ *            everything that does not depend on the data (multipliers,
+ *            activation ranges, padding) into node->params. May ask for
+ *            scratch memory (node->scratch_bytes), planned into the arena.
+ *            Output shapes come from the model and are checked, not inferred.
+ *   eval:    runs on every invoke; reads node->params and tensor data only.
+ *
+ * node->params is `kernel->params_size` bytes, followed by
+ * `kernel->per_channel_bytes` bytes per output channel when the node's
+ * weights (input 1) are quantized per channel; all zero-initialised.
+ */
+#ifndef TML_KERNEL_H
+#define TML_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tinyml.h"
+#include "tml_fb.h"
+
+typedef struct tml_node {
+    const struct tml_kernel *kernel;
+    void *params;            /* kernel's prepared parameters, in the state block */
+    void *scratch;           /* scratch_bytes bytes in the arena, valid during eval */
+    uint32_t scratch_bytes;  /* set by prepare */
+    uint32_t scratch_offset; /* planner's offset */
+    uint32_t options_pos;    /* builtin options table position, 0 if absent */
+    uint32_t custom_pos;     /* custom_options vector position, 0 if absent */
+    int16_t *inputs;         /* tensor indices; -1 = optional input left out */
+    int16_t *outputs;
+    uint8_t num_inputs;
+    uint8_t num_outputs;
+    uint8_t version;         /* operator version from the model */
+    uint8_t in_place;        /* set by prepare: output 0 may share input 0's memory */
+} tml_node;
+
+typedef struct tml_kernel {
+    const char *name;         /* TFLite's name: "CONV_2D" */
+    int16_t builtin;          /* TFLite builtin operator code */
+    uint8_t max_version;      /* highest operator version this kernel runs */
+    uint8_t per_channel_bytes;
+    uint16_t params_size;
+    tml_status (*prepare)(tml_model *m, tml_node *node);
+    tml_status (*eval)(tml_model *m, tml_node *node);
+} tml_kernel;
+
+/* The registry (ops/registry.c): kernels this build carries (see tml_config.h). */
+extern const tml_kernel *const tml_kernels[];
+extern const int tml_num_kernels;
+
+/* Input/output tensor of a node; NULL for an optional input that is absent
+ * (or an index out of range). */
+static inline tml_tensor *tml_node_input(tml_model *m, const tml_node *n, int i) {
+    if (i < 0 || i >= n->num_inputs || n->inputs[i] < 0) {
+        return 0;
+    }
+    return &m->tensors[n->inputs[i]];
+}
+static inline tml_tensor *tml_node_output(tml_model *m, const tml_node *n, int i) {
+    if (i < 0 || i >= n->num_outputs || n->outputs[i] < 0) {
+        return 0;
+    }
+    return &m->tensors[n->outputs[i]];
+}
+
+/* The node's builtin options table (pos 0 if the model has none). */
+static inline tml_fb_table tml_node_options(const tml_model *m, const tml_node *n) {
+    tml_fb fb = {m->buf, (uint32_t)m->len};
+    tml_fb_table t;
+    if (!tml_fb_table_at(&fb, n->options_pos, &t)) {
+        t.pos = 0;
+    }
+    return t;
+}
+static inline tml_fb tml_model_fb(const tml_model *m) {
+    tml_fb fb = {m->buf, (uint32_t)m->len};
+    return fb;
+}
+
+/* Records an error for the node being prepared/evaluated and returns `code`.
+ * The message is prefixed with the operator's name and node index, e.g.
+ * "CONV_2D (node 3): input type FLOAT16 not supported". printf-style, with
+ * %d %u %s %c and %f (6 digits). */
+tml_status tml_fail(tml_model *m, tml_status code, const char *fmt, ...);
+
+/* Element count of a tensor (product of dims). */
+static inline int32_t tml_numel(const tml_tensor *t) {
+    int32_t n = 1;
+    for (int i = 0; i < t->ndim; i++) {
+        n *= t->dims[i];
+    }
+    return n;
+}
+
+/* Dimension i counted from the end when negative, as TFLite allows. */
+static inline int32_t tml_dim(const tml_tensor *t, int i) {
+    if (i < 0) {
+        i += t->ndim;
+    }
+    return (i >= 0 && i < t->ndim) ? t->dims[i] : 1;
+}
+
+/* Same shape (rank and dims)? */
+static inline bool tml_same_shape(const tml_tensor *a, const tml_tensor *b) {
+    if (a->ndim != b->ndim) {
+        return false;
+    }
+    for (int i = 0; i < a->ndim; i++) {
+        if (a->dims[i] != b->dims[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Fused activations (TFLite ActivationFunctionType). */
+enum {
+    TML_ACT_NONE = 0,
+    TML_ACT_RELU = 1,
+    TML_ACT_RELU_N1_TO_1 = 2,
+    TML_ACT_RELU6 = 3,
+    TML_ACT_TANH = 4,
+    TML_ACT_SIGN_BIT = 5,
+};
+
+/* Padding (TFLite Padding). */
+enum { TML_PAD_SAME = 0, TML_PAD_VALID = 1 };
+
+#endif /* TML_KERNEL_H */
