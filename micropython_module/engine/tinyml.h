@@ -34,8 +34,9 @@
 
 /* Highest tensor rank the engine handles (TFLM: 6 for most kernels). */
 #define TML_MAX_DIMS 6
-/* Arena and state blocks are aligned to this many bytes. */
-#define TML_ALIGN 4
+/* State and arena blocks (and the pieces carved from them) are aligned to
+ * this many bytes: enough for any element type. */
+#define TML_ALIGN 8
 
 typedef enum {
     TML_OK = 0,
@@ -116,8 +117,11 @@ typedef struct tml_model {
     uint16_t num_outputs;
     uint32_t num_io_refs;     /* sum of operator input+output counts */
 
-    /* Sizes: state_bytes after tml_load, arena_bytes after tml_prepare. */
+    /* Sizes: state_bytes (what tml_prepare needs) after tml_load; the rest after
+     * tml_prepare. The caller may shrink the state block to state_used_bytes
+     * after tml_prepare (the tail was the planner's workspace). */
     size_t state_bytes;
+    size_t state_used_bytes;
     size_t arena_bytes;
     size_t scratch_bytes;     /* part of arena_bytes used by kernel scratch */
     size_t lower_bound_bytes; /* liveness lower bound of the activation plan */

@@ -50,9 +50,9 @@ typedef struct tml_kernel {
     tml_status (*eval)(tml_model *m, tml_node *node);
 } tml_kernel;
 
-/* The registry (ops/registry.c): kernels this build carries (see tml_config.h). */
-extern const tml_kernel *const tml_kernels[];
-extern const int tml_num_kernels;
+/* The registry (ops/registry.c): the kernel for a builtin operator code, or
+ * NULL if this build does not carry it (see tml_config.h). */
+const tml_kernel *tml_find_kernel(int builtin);
 
 /* Input/output tensor of a node; NULL for an optional input that is absent
  * (or an index out of range). */
@@ -131,5 +131,25 @@ enum {
 
 /* Padding (TFLite Padding). */
 enum { TML_PAD_SAME = 0, TML_PAD_VALID = 1 };
+
+/* Output size along one spatial axis (TFLM ComputeOutSize); 0 if invalid. */
+static inline int32_t tml_conv_out_size(int padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation) {
+    int32_t effective = (filter - 1) * dilation + 1;
+    if (stride <= 0 || dilation <= 0 || filter <= 0) {
+        return 0;
+    }
+    if (padding == TML_PAD_SAME) {
+        return (in + stride - 1) / stride;
+    }
+    return in >= effective ? (in + stride - effective) / stride : 0;
+}
+
+/* Padding before the first element along one axis, for an output of size
+ * `out` (TFLM ComputePaddingWithOffset; the odd extra pixel goes after). */
+static inline int32_t tml_conv_padding(int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out) {
+    int32_t effective = (filter - 1) * dilation + 1;
+    int32_t total = (out - 1) * stride + effective - in;
+    return total > 0 ? total / 2 : 0;
+}
 
 #endif /* TML_KERNEL_H */

@@ -1,0 +1,46 @@
+# tinyml: the two things to run on a fresh machine are
+#   make demo    a shared model running under `import tinyml` (unix-port MicroPython)
+#   make test    every test
+# Both install what they need first (scripts/setup.sh; apt-get needs root).
+
+PY := .venv/bin/python
+NATMOD_ARCHES := x64 armv6m armv7m armv7emsp armv7emdp
+
+.PHONY: setup demo test test-c test-py natmod natmods host fuzz bench lint clean
+
+setup:
+	@bash scripts/setup.sh
+
+host: setup
+	@$(MAKE) --no-print-directory -C tests/c all
+
+natmod: setup
+	@$(MAKE) --no-print-directory -C micropython_module/natmod ARCH=x64
+
+natmods: setup
+	@for a in $(NATMOD_ARCHES); do $(MAKE) --no-print-directory -C micropython_module/natmod ARCH=$$a || exit 1; done
+
+demo: natmod
+	@$(PY) examples/demo.py
+
+test-c: host
+	@$(MAKE) --no-print-directory -C tests/c check
+
+test-py: host natmod
+	@$(PY) -m pytest -q tests
+
+lint: setup
+	@.venv/bin/ruff check host_tools tests examples
+
+fuzz: setup
+	@bash scripts/fuzz.sh $(or $(SECONDS),600)
+
+test: setup lint test-c natmods
+	@bash scripts/fuzz.sh 30
+	@$(PY) -m pytest -q tests
+
+bench: host natmod
+	@$(PY) -m tinyml_tools.bench
+
+clean:
+	rm -rf build

@@ -1,0 +1,43 @@
+/*
+ * The operators this build carries (tml_config.h chooses them).
+ *
+ * Lookups are switch statements over the X-macro list rather than a table of
+ * pointers, so the native module needs no data relocations for them.
+ */
+#include "tml_config.h"
+#include "tml_kernel.h"
+
+#define DECLARE_KERNEL(NAME) extern const tml_kernel tml_kernel_##NAME;
+TML_FOR_EACH_OP(DECLARE_KERNEL)
+
+/* Kernel i of the list, or NULL if i is past the end or NAME is compiled out. */
+static const tml_kernel *kernel_at(int i) {
+    int index = 0;
+#define KERNEL_AT(NAME)                          \
+    if (TML_OP_##NAME && index++ == i) {         \
+        return &tml_kernel_##NAME;               \
+    }
+    TML_FOR_EACH_OP(KERNEL_AT)
+#undef KERNEL_AT
+    return NULL;
+}
+
+const tml_kernel *tml_find_kernel(int builtin) {
+    for (int i = 0;; i++) {
+        const tml_kernel *k = kernel_at(i);
+        if (k == NULL || k->builtin == builtin) {
+            return k;
+        }
+    }
+}
+
+const char *tml_supported_op(int i, int *max_version) {
+    const tml_kernel *k = kernel_at(i);
+    if (k == NULL) {
+        return NULL;
+    }
+    if (max_version) {
+        *max_version = k->max_version;
+    }
+    return k->name;
+}

@@ -1,0 +1,144 @@
+/*
+ * Host runner: runs a model through the engine exactly as a board would, for
+ * tests and tools on the PC.
+ *
+ *   tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N]
+ *
+ * Inputs are raw little-endian bytes in the model's input types. Writes
+ * DIR/output0.bin ..., prints one JSON line with the memory figures, the
+ * outputs' types and shapes, and the mean invoke time. Exit 1 with the
+ * engine's message on stderr on any error.
+ */
+#define _POSIX_C_SOURCE 200112L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tinyml.h"
+
+static void die(const char *what, const char *detail) {
+    fprintf(stderr, "%s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    exit(1);
+}
+
+static void *alloc_aligned(size_t alignment, size_t n) {
+    void *p = NULL;
+    return posix_memalign(&p, alignment, n ? n : 1) == 0 ? p : NULL;
+}
+
+static unsigned char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        die("cannot open", path);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    /* 16-byte aligned, as a model in flash or on the heap would be. */
+    unsigned char *buf = alloc_aligned(16, (size_t)(n > 0 ? (n + 15) / 16 * 16 : 16));
+    if (buf == NULL || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
+        die("cannot read", path);
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static double now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void print_shape(const tml_tensor *t) {
+    printf("{\"dtype\":\"%s\",\"shape\":[", tml_dtype_name(t->type));
+    for (int d = 0; d < t->ndim; d++) {
+        printf("%s%d", d ? "," : "", (int)t->dims[d]);
+    }
+    printf("]}");
+}
+
+int main(int argc, char **argv) {
+    const char *model_path = NULL, *out_dir = NULL;
+    const char *inputs[64];
+    int num_inputs = 0, repeat = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--out-dir") == 0 && i + 1 < argc) {
+            out_dir = argv[++i];
+        } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+            repeat = atoi(argv[++i]);
+        } else if (model_path == NULL) {
+            model_path = argv[i];
+        } else if (num_inputs < 64) {
+            inputs[num_inputs++] = argv[i];
+        }
+    }
+    if (model_path == NULL) {
+        die("usage: tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N]", NULL);
+    }
+    size_t model_len;
+    unsigned char *model_bytes = read_file(model_path, &model_len);
+    tml_model m;
+    if (tml_load(&m, model_bytes, model_len) != TML_OK) {
+        die(m.error, NULL);
+    }
+    void *state = alloc_aligned(TML_ALIGN, (m.state_bytes + TML_ALIGN - 1) / TML_ALIGN * TML_ALIGN);
+    if (tml_prepare(&m, state, m.state_bytes) != TML_OK) {
+        die(m.error, NULL);
+    }
+    size_t arena_len = m.arena_bytes ? m.arena_bytes : 1;
+    void *arena = alloc_aligned(TML_ALIGN, (arena_len + TML_ALIGN - 1) / TML_ALIGN * TML_ALIGN);
+    if (tml_set_arena(&m, arena, m.arena_bytes) != TML_OK) {
+        die(m.error, NULL);
+    }
+    if (num_inputs != m.num_inputs) {
+        fprintf(stderr, "model has %d inputs, %d given\n", m.num_inputs, num_inputs);
+        return 1;
+    }
+    for (int i = 0; i < num_inputs; i++) {
+        size_t len;
+        unsigned char *data = read_file(inputs[i], &len);
+        tml_tensor *t = tml_input(&m, i);
+        if (len != t->bytes) {
+            fprintf(stderr, "input %d: %s has %zu bytes, the model expects %u (%s, %u elements)\n", i, inputs[i], len,
+                (unsigned)t->bytes, tml_dtype_name(t->type), (unsigned)(t->bytes / tml_dtype_size(t->type)));
+            return 1;
+        }
+        memcpy(t->data, data, len);
+        free(data);
+    }
+    double start = now_us();
+    for (int r = 0; r < (repeat > 0 ? repeat : 1); r++) {
+        if (tml_invoke(&m) != TML_OK) {
+            die(m.error, NULL);
+        }
+    }
+    double invoke_us = (now_us() - start) / (repeat > 0 ? repeat : 1);
+    for (int i = 0; out_dir && i < m.num_outputs; i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/output%d.bin", out_dir, i);
+        FILE *f = fopen(path, "wb");
+        tml_tensor *t = tml_output(&m, i);
+        if (f == NULL || fwrite(t->data, 1, t->bytes, f) != t->bytes) {
+            die("cannot write", path);
+        }
+        fclose(f);
+    }
+    printf("{\"arena_bytes\":%zu,\"state_bytes\":%zu,\"lower_bound_bytes\":%zu,\"invoke_us\":%.3f,\"inputs\":[",
+        m.arena_bytes, m.state_used_bytes, m.lower_bound_bytes, invoke_us);
+    for (int i = 0; i < m.num_inputs; i++) {
+        printf("%s", i ? "," : "");
+        print_shape(tml_input(&m, i));
+    }
+    printf("],\"outputs\":[");
+    for (int i = 0; i < m.num_outputs; i++) {
+        printf("%s", i ? "," : "");
+        print_shape(tml_output(&m, i));
+    }
+    printf("]}\n");
+    free(arena);
+    free(state);
+    free(model_bytes);
+    return 0;
+}
