@@ -535,6 +535,9 @@ tml_status tml_load(tml_model *m, const uint8_t *buf, size_t len) {
         if ((st = read_tensor(m, i, &t)) != TML_OK || (st = tensor_size(m, i, &t, &bytes)) != TML_OK) {
             return st;
         }
+        if (t.shape.count > 0 && ((uintptr_t)(buf + t.shape.pos) & 3) != 0) {
+            copies += align_up(4 * t.shape.count, TML_ALIGN); /* misaligned model: shape kept in RAM */
+        }
         if (t.data != NULL) {
             if (t.data_len != bytes) {
                 return model_error(m, "tensor %d needs %u bytes of data, its buffer has %u", i, bytes, t.data_len);
@@ -687,8 +690,13 @@ tml_status tml_prepare(tml_model *m, void *state, size_t state_len) {
         }
         r->type = (uint8_t)t.type;
         r->ndim = (uint8_t)t.shape.count;
-        for (uint32_t d = 0; d < t.shape.count; d++) {
-            r->dims[d] = tml_rd_i32(m->buf + t.shape.pos + 4 * d);
+        const uint8_t *shape = m->buf + t.shape.pos;
+        if (((uintptr_t)shape & 3) != 0) {
+            int32_t *copy = carve(&c, 4 * t.shape.count);
+            memcpy(copy, shape, 4 * t.shape.count);
+            r->dims = copy;
+        } else {
+            r->dims = (const int32_t *)(const void *)shape;
         }
         r->kind = TML_TENSOR_UNUSED;
         if (t.scales.count > 0) {

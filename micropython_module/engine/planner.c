@@ -13,8 +13,8 @@
  * from optimal a plan is; it is reported, not assumed.
  *
  * Outputs of in-place nodes (node->in_place) share their input's buffer when
- * the input is dead afterwards, or always for pure views (in_place == 2,
- * e.g. RESHAPE), where output and input bytes are identical.
+ * the input is dead afterwards, or always for views (TML_IN_PLACE_VIEW, e.g.
+ * RESHAPE), whose output bytes equal the input's.
  */
 #include <string.h>
 
@@ -261,7 +261,7 @@ tml_status tml_plan(tml_model *m, void *work, size_t work_len) {
                 m->tensors[src].kind == TML_TENSOR_ACTIVATION && m->tensors[src].bytes == r->bytes) {
                 plan_buffer *b = &p.buffers[p.buffer_of[src]];
                 bool input_dead = b->last <= step && !is_graph_tensor(m->output_tensors, m->num_outputs, src);
-                if (n->in_place == 2 || input_dead) {
+                if (n->in_place == TML_IN_PLACE_VIEW || input_dead) {
                     if (last > b->last) {
                         b->last = (uint16_t)last;
                     }

@@ -78,7 +78,7 @@ typedef struct tml_tensor {
     void *data;               /* valid after tml_set_arena (constants: after tml_prepare) */
     uint32_t bytes;           /* element count * element size */
     uint32_t arena_offset;    /* planner's offset, for ACTIVATION and VARIABLE tensors */
-    int32_t dims[TML_MAX_DIMS];
+    const int32_t *dims;      /* ndim dimensions: the model's own shape vector (a copy if misaligned) */
     float scale;              /* per-tensor scale (first channel if per-channel); 0 if none */
     int32_t zero_point;       /* per-tensor zero point (first channel); 0 if none */
     uint32_t quant_pos;       /* flatbuffer position of the QuantizationParameters table; 0 if none */

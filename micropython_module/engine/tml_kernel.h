@@ -37,7 +37,7 @@ typedef struct tml_node {
     uint8_t num_inputs;
     uint8_t num_outputs;
     uint8_t version;         /* operator version from the model */
-    uint8_t in_place;        /* set by prepare: output 0 may share input 0's memory */
+    uint8_t in_place;        /* set by prepare, TML_IN_PLACE_*: may output 0 share input 0's memory? */
 } tml_node;
 
 typedef struct tml_kernel {
@@ -118,6 +118,17 @@ static inline bool tml_same_shape(const tml_tensor *a, const tml_tensor *b) {
     }
     return true;
 }
+
+/* node->in_place values. */
+enum {
+    TML_IN_PLACE_NEVER = 0,
+    /* The kernel is correct when output 0 and input 0 alias: the planner lets
+     * them share when input 0 is not read after this node. */
+    TML_IN_PLACE_IF_DEAD = 1,
+    /* Output 0 holds exactly input 0's bytes (a view such as RESHAPE): they
+     * may always share, even when input 0 is read later. */
+    TML_IN_PLACE_VIEW = 2,
+};
 
 /* Fused activations (TFLite ActivationFunctionType). */
 enum {
