@@ -21,7 +21,7 @@ natmods: setup
 	@for a in $(NATMOD_ARCHES); do $(MAKE) --no-print-directory -C micropython_module/natmod ARCH=$$a || exit 1; done
 
 demo: natmod
-	@$(PY) examples/demo.py
+	@MICROPYPATH=build/natmod/x64 .venv/bin/micropython examples/hello_world.py
 
 test-c: host
 	@$(MAKE) --no-print-directory -C tests/c check

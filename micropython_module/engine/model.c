@@ -256,6 +256,18 @@ const char *tml_dtype_name(int type) {
             return "uint16";
         case TML_INT4:
             return "int4";
+        case 8:
+            return "complex64";
+        case 11:
+            return "complex128";
+        case 12:
+            return "uint64";
+        case 13:
+            return "resource";
+        case 14:
+            return "variant";
+        case 18:
+            return "bfloat16";
         default:
             return "unknown";
     }
@@ -394,8 +406,8 @@ static tml_status read_tensor(tml_model *m, int index, tensor_view *t) {
 static tml_status tensor_size(tml_model *m, int index, const tensor_view *t, uint32_t *bytes) {
     size_t elem = tml_dtype_size(t->type);
     if (elem == 0) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "tensor %d has type %s, which the engine does not support", index,
-            tml_dtype_name(t->type));
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "tensor %d has type %s (TFLite type %d), which the engine does not support",
+            index, tml_dtype_name(t->type), t->type);
     }
     uint64_t n = elem;
     for (uint32_t i = 0; i < t->shape.count; i++) {
@@ -469,7 +481,7 @@ tml_status tml_load(tml_model *m, const uint8_t *buf, size_t len) {
     if (len > 0x7FFFFFFFu) {
         return model_error(m, "file is larger than 2 GB");
     }
-    if (memcmp(buf + 4, "TFL3", 4) != 0) {
+    if (buf[4] != 'T' || buf[5] != 'F' || buf[6] != 'L' || buf[7] != '3') {
         return model_error(m, "not a TFLite model (file identifier is not \"TFL3\")");
     }
     tml_fb fb = model_fb(m);
@@ -971,7 +983,14 @@ const uint8_t *tml_metadata(const tml_model *m, const char *name, size_t *len) {
             continue;
         }
         const char *s = tml_fb_string(&fb, &e, METADATA_NAME, &n);
-        if (s == NULL || n != want || memcmp(s, name, n) != 0) {
+        if (s == NULL || n != want) {
+            continue;
+        }
+        uint32_t same = 0;
+        while (same < n && s[same] == name[same]) {
+            same++;
+        }
+        if (same != n) {
             continue;
         }
         const uint8_t *data;
