@@ -221,6 +221,7 @@ size_t tml_dtype_size(int type) {
         case TML_BOOL:
             return 1;
         case TML_INT64:
+        case TML_UINT64:
         case TML_FLOAT64:
             return 8;
         default:
@@ -252,6 +253,8 @@ const char *tml_dtype_name(int type) {
             return "float64";
         case TML_UINT32:
             return "uint32";
+        case TML_UINT64:
+            return "uint64";
         case TML_UINT16:
             return "uint16";
         case TML_INT4:
@@ -260,8 +263,6 @@ const char *tml_dtype_name(int type) {
             return "complex64";
         case 11:
             return "complex128";
-        case 12:
-            return "uint64";
         case 13:
             return "resource";
         case 14:
@@ -584,13 +585,19 @@ tml_status tml_load(tml_model *m, const uint8_t *buf, size_t len) {
             return st;
         }
         io_refs += in.count + out.count;
-        if (builtin == 32 /* CUSTOM */) {
-            m->error_node = -1;
-            return tml_fail(m, TML_ERR_UNSUPPORTED, "custom operator '%.*s' (operator %d) is not supported",
-                (int)(custom_len > 60 ? 60 : custom_len), custom ? custom : "", i);
+        const tml_kernel *k;
+        const char *name;
+        if (builtin == TML_BUILTIN_CUSTOM) {
+            k = tml_find_custom_kernel(custom ? custom : "", custom_len);
+            if (k == NULL) {
+                return tml_fail(m, TML_ERR_UNSUPPORTED, "custom operator '%.*s' (operator %d) is not supported",
+                    (int)(custom_len > 60 ? 60 : custom_len), custom ? custom : "", i);
+            }
+            name = k->name;
+        } else {
+            k = tml_find_kernel(builtin);
+            name = tml_builtin_name(builtin);
         }
-        const tml_kernel *k = tml_find_kernel(builtin);
-        const char *name = tml_builtin_name(builtin);
         if (k == NULL) {
             if (name != NULL) {
                 return tml_fail(m, TML_ERR_UNSUPPORTED, "operator %s version %d (operator %d) is not supported",
@@ -744,7 +751,7 @@ tml_status tml_prepare(tml_model *m, void *state, size_t state_len) {
             return st;
         }
         tml_node *n = &m->nodes[i];
-        n->kernel = tml_find_kernel(builtin);
+        n->kernel = builtin == TML_BUILTIN_CUSTOM ? tml_find_custom_kernel(custom, custom_len) : tml_find_kernel(builtin);
         n->version = (uint8_t)version;
         tml_fb_vec in, out;
         tml_fb_vector(&fb, &op, OP_INPUTS, 4, &in);
@@ -840,6 +847,7 @@ tml_status tml_set_arena(tml_model *m, void *arena, size_t arena_len) {
     for (int i = 0; i < m->num_nodes; i++) {
         tml_node *n = &m->nodes[i];
         n->scratch = n->scratch_bytes ? base + n->scratch_offset : NULL;
+        n->persistent = n->persistent_bytes ? base + n->persistent_offset : NULL;
     }
     m->stage = STAGE_READY;
     return tml_reset(m);
@@ -855,6 +863,20 @@ tml_status tml_reset(tml_model *m) {
             memset(t->data, 0, t->bytes);
         }
     }
+    for (int i = 0; i < m->num_nodes; i++) {
+        tml_node *n = &m->nodes[i];
+        if (n->persistent_bytes) {
+            memset(n->persistent, 0, n->persistent_bytes);
+        }
+        if (n->kernel->reset != NULL) {
+            m->error_node = (int16_t)i;
+            tml_status st = n->kernel->reset(m, n);
+            if (st != TML_OK) {
+                return st;
+            }
+        }
+    }
+    m->error_node = -1;
     return TML_OK;
 }
 

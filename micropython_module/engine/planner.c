@@ -280,7 +280,13 @@ tml_status tml_plan(tml_model *m, void *work, size_t work_len) {
             p.buffer_of[t] = (int16_t)add_buffer(&p, r->bytes, 0, last < 0 ? 0 : last, tml_dtype_size(r->type));
         }
     }
-    int first_scratch = p.count;
+    /* Node memory kept across invokes lives as long as the model. */
+    int first_persistent = p.count;
+    for (int i = 0; i < m->num_nodes; i++) {
+        if (m->nodes[i].persistent_bytes) {
+            add_buffer(&p, m->nodes[i].persistent_bytes, 0, end, 8);
+        }
+    }
     uint32_t scratch_total = 0;
     for (int i = 0; i < m->num_nodes; i++) {
         if (m->nodes[i].scratch_bytes) {
@@ -307,7 +313,12 @@ tml_status tml_plan(tml_model *m, void *work, size_t work_len) {
             m->tensors[t].arena_offset = p.buffers[p.buffer_of[t]].offset;
         }
     }
-    int b = first_scratch;
+    int b = first_persistent;
+    for (int i = 0; i < m->num_nodes; i++) {
+        if (m->nodes[i].persistent_bytes) {
+            m->nodes[i].persistent_offset = p.buffers[b++].offset;
+        }
+    }
     for (int i = 0; i < m->num_nodes; i++) {
         if (m->nodes[i].scratch_bytes) {
             m->nodes[i].scratch_offset = p.buffers[b++].offset;

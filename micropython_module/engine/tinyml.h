@@ -60,6 +60,7 @@ typedef enum {
     TML_INT16 = 7,
     TML_INT8 = 9,
     TML_FLOAT64 = 10,
+    TML_UINT64 = 12,
     TML_UINT32 = 15,
     TML_UINT16 = 16,
     TML_INT4 = 17,

@@ -38,21 +38,30 @@ typedef struct tml_node {
     uint8_t num_outputs;
     uint8_t version;         /* operator version from the model */
     uint8_t in_place;        /* set by prepare, TML_IN_PLACE_*: may output 0 share input 0's memory? */
+    uint32_t persistent_bytes;  /* set by prepare: memory kept across invokes (filter state, ...) */
+    uint32_t persistent_offset; /* planner's offset */
+    void *persistent;           /* persistent_bytes in the arena; zeroed by tml_reset, then kernel->reset */
 } tml_node;
 
 typedef struct tml_kernel {
-    const char *name;         /* TFLite's name: "CONV_2D" */
-    int16_t builtin;          /* TFLite builtin operator code */
+    const char *name;         /* TFLite's name: "CONV_2D", or the custom code: "SignalWindow" */
+    int16_t builtin;          /* TFLite builtin operator code (32 = CUSTOM: matched by name) */
     uint8_t max_version;      /* highest operator version this kernel runs */
     uint8_t per_channel_bytes;
     uint16_t params_size;
     tml_status (*prepare)(tml_model *m, tml_node *node);
     tml_status (*eval)(tml_model *m, tml_node *node);
+    /* Optional: sets up node->persistent after it was zeroed (tml_reset). */
+    tml_status (*reset)(tml_model *m, tml_node *node);
 } tml_kernel;
+
+#define TML_BUILTIN_CUSTOM 32
 
 /* The registry (ops/registry.c): the kernel for a builtin operator code, or
  * NULL if this build does not carry it (see tml_config.h). */
 const tml_kernel *tml_find_kernel(int builtin);
+/* The kernel for a custom operator code (name of `len` bytes), or NULL. */
+const tml_kernel *tml_find_custom_kernel(const char *name, uint32_t len);
 
 /* Input/output tensor of a node; NULL for an optional input that is absent
  * (or an index out of range). */

@@ -148,11 +148,11 @@ static tml_status average_pool_eval(tml_model *m, tml_node *node) {
 }
 
 const tml_kernel tml_kernel_AVERAGE_POOL_2D = {
-    "AVERAGE_POOL_2D",
-    1,
-    3, /* v2: int8, v3: int16 */
-    0,
-    sizeof(average_pool_params),
-    average_pool_prepare,
-    average_pool_eval,
+    .name = "AVERAGE_POOL_2D",
+    .builtin = 1,
+    .max_version = 3, /* v2: int8, v3: int16 */
+    .per_channel_bytes = 0,
+    .params_size = sizeof(average_pool_params),
+    .prepare = average_pool_prepare,
+    .eval = average_pool_eval,
 };

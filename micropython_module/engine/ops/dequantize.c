@@ -56,11 +56,11 @@ static tml_status dequantize_eval(tml_model *m, tml_node *node) {
 }
 
 const tml_kernel tml_kernel_DEQUANTIZE = {
-    "DEQUANTIZE",
-    6,
-    3, /* v2: int8, v3: int16; v5 (per-channel) and v6 (int4) not supported */
-    0,
-    sizeof(dequantize_params),
-    dequantize_prepare,
-    dequantize_eval,
+    .name = "DEQUANTIZE",
+    .builtin = 6,
+    .max_version = 3, /* v2: int8, v3: int16; v5 (per-channel) and v6 (int4) not supported */
+    .per_channel_bytes = 0,
+    .params_size = sizeof(dequantize_params),
+    .prepare = dequantize_prepare,
+    .eval = dequantize_eval,
 };

@@ -144,11 +144,11 @@ static tml_status max_pool_eval(tml_model *m, tml_node *node) {
 }
 
 const tml_kernel tml_kernel_MAX_POOL_2D = {
-    "MAX_POOL_2D",
-    17,
-    3, /* v2: int8, v3: int16 */
-    0,
-    sizeof(max_pool_params),
-    max_pool_prepare,
-    max_pool_eval,
+    .name = "MAX_POOL_2D",
+    .builtin = 17,
+    .max_version = 3, /* v2: int8, v3: int16 */
+    .per_channel_bytes = 0,
+    .params_size = sizeof(max_pool_params),
+    .prepare = max_pool_prepare,
+    .eval = max_pool_eval,
 };

@@ -25,7 +25,24 @@ static const tml_kernel *kernel_at(int i) {
 const tml_kernel *tml_find_kernel(int builtin) {
     for (int i = 0;; i++) {
         const tml_kernel *k = kernel_at(i);
-        if (k == NULL || k->builtin == builtin) {
+        if (k == NULL || (k->builtin == builtin && builtin != TML_BUILTIN_CUSTOM)) {
+            return k;
+        }
+    }
+}
+
+static bool same_name(const char *a, const char *b, uint32_t len) {
+    uint32_t i = 0;
+    while (i < len && a[i] != 0 && a[i] == b[i]) {
+        i++;
+    }
+    return i == len && a[i] == 0;
+}
+
+const tml_kernel *tml_find_custom_kernel(const char *name, uint32_t len) {
+    for (int i = 0;; i++) {
+        const tml_kernel *k = kernel_at(i);
+        if (k == NULL || (k->builtin == TML_BUILTIN_CUSTOM && same_name(k->name, name, len))) {
             return k;
         }
     }

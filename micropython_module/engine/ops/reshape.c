@@ -38,11 +38,11 @@ static tml_status reshape_eval(tml_model *m, tml_node *node) {
 }
 
 const tml_kernel tml_kernel_RESHAPE = {
-    "RESHAPE",
-    22,
-    1,
-    0,
-    0,
-    reshape_prepare,
-    reshape_eval,
+    .name = "RESHAPE",
+    .builtin = 22,
+    .max_version = 1,
+    .per_channel_bytes = 0,
+    .params_size = 0,
+    .prepare = reshape_prepare,
+    .eval = reshape_eval,
 };

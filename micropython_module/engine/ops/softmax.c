@@ -168,11 +168,11 @@ static tml_status softmax_eval(tml_model *m, tml_node *node) {
 }
 
 const tml_kernel tml_kernel_SOFTMAX = {
-    "SOFTMAX",
-    25,
-    2, /* v2: int8; v3 (int16 input) is not supported */
-    0,
-    sizeof(softmax_params),
-    softmax_prepare,
-    softmax_eval,
+    .name = "SOFTMAX",
+    .builtin = 25,
+    .max_version = 2, /* v2: int8; v3 (int16 input) is not supported */
+    .per_channel_bytes = 0,
+    .params_size = sizeof(softmax_params),
+    .prepare = softmax_prepare,
+    .eval = softmax_eval,
 };
