@@ -1,0 +1,130 @@
+"""Speed and memory of tinyml against TFLM, measured in the same run.
+
+For each model: the median invoke time of the x64 native module under the
+unix-port MicroPython (the device code path) and of TFLM (pip tflite-micro,
+its reference kernels on x86) on the same seeded inputs, and the RAM each
+needs: ours is arena + state block, TFLM's is its allocator's total
+(arena_used_bytes). Figures to look at, not a test: timings vary with the
+machine's load, so read the ratios.
+
+    python -m tinyml_tools.bench [MODEL.tflite ...] [--repeat N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinyml_tools import tflm
+from tinyml_tools.run import RunError, run_model
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHARED_MODELS = PROJECT_ROOT.parent / "shared" / "models"
+DEFAULT_MODELS = (
+    "hello_world_int8",
+    "hello_world_float",
+    "micro_speech_quantized",
+    "kws_ref_model",
+    "pretrainedResnet_quant",
+    "ad01_int8",
+)
+
+
+@dataclass
+class ModelFigures:
+    model: str
+    tinyml_us: float
+    tflm_us: float
+    speedup: float
+    tinyml_ram: int
+    tinyml_arena: int
+    tinyml_state: int
+    tflm_arena_used: int
+    ram_ratio: float
+
+
+def seeded_inputs(details: list[tflm.TensorDetails], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    inputs = []
+    for d in details:
+        if np.issubdtype(d.dtype, np.integer):
+            info = np.iinfo(d.dtype)
+            inputs.append(rng.integers(info.min, info.max, size=d.shape, endpoint=True).astype(d.dtype))
+        else:
+            inputs.append(rng.standard_normal(d.shape).astype(d.dtype))
+    return inputs
+
+
+def measure(path: Path, repeat: int) -> ModelFigures:
+    model = path.read_bytes()
+    input_details, _ = tflm.details(model)
+    inputs = seeded_inputs(input_details, seed=0)
+    # One warm-up set, then `repeat` timed sets of the same inputs.
+    ours = run_model(model, [inputs] * (repeat + 1), profile=False)
+    ours_us = statistics.median(s.invoke_us for s in ours.sets[1:])
+    theirs_us = statistics.median(tflm.invoke_times_us(model, inputs, repeat))
+    ram = ours.arena_bytes + ours.state_bytes
+    theirs_ram = tflm.arena_used(model)
+    return ModelFigures(
+        model=path.stem,
+        tinyml_us=float(ours_us),
+        tflm_us=theirs_us,
+        speedup=theirs_us / max(float(ours_us), 1.0),
+        tinyml_ram=ram,
+        tinyml_arena=ours.arena_bytes,
+        tinyml_state=ours.state_bytes,
+        tflm_arena_used=theirs_ram,
+        ram_ratio=ram / theirs_ram,
+    )
+
+
+def print_table(rows: list[ModelFigures]) -> None:
+    header = (
+        f"{'model':<24} {'tinyml us':>10} {'TFLM us':>10} {'speedup':>8}   "
+        f"{'tinyml RAM':>10} {'(arena+state)':>15} {'TFLM arena':>10} {'RAM ratio':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        split = f"{r.tinyml_arena}+{r.tinyml_state}"
+        print(
+            f"{r.model:<24} {r.tinyml_us:>10.0f} {r.tflm_us:>10.0f} {r.speedup:>7.2f}x   "
+            f"{r.tinyml_ram:>10} {split:>15} {r.tflm_arena_used:>10} {r.ram_ratio:>9.2f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tinyml_tools.bench",
+        description="Invoke time and RAM of tinyml (x64 native module under the unix port) "
+        "against TFLM (pip tflite-micro), measured in the same run.",
+    )
+    parser.add_argument("models", nargs="*", type=Path, help="models to measure (default: the shared models)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed invokes per model (default 20)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per model instead of a table")
+    args = parser.parse_args(argv)
+    paths = args.models or [SHARED_MODELS / f"{name}.tflite" for name in DEFAULT_MODELS]
+    rows = []
+    for i, path in enumerate(paths, 1):
+        print(f"[{i}/{len(paths)}] {path.name}", file=sys.stderr, flush=True)
+        try:
+            rows.append(measure(path, args.repeat))
+        except (OSError, RunError, tflm.TflmError) as e:
+            print(f"tinyml bench: {path}: {e}", file=sys.stderr)
+            return 1
+    if args.json:
+        for r in rows:
+            print(json.dumps(asdict(r)))
+    else:
+        print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
