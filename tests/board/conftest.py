@@ -1,0 +1,68 @@
+"""Fixtures for the emulated boards: firmware builds (make) and the runner (boards/qemu/run.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BOARDS_QEMU = PROJECT_ROOT / "boards" / "qemu"
+
+
+def _load_runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("qemu_board_run", BOARDS_QEMU / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+runner = _load_runner()
+
+if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+    pytest.skip("needs qemu-system-arm and arm-none-eabi-gcc", allow_module_level=True)
+
+
+def build_firmware(board: str, *make_args: str) -> Path:
+    """Build (incrementally) and return the firmware ELF of a board."""
+    args = ["make", "-C", str(BOARDS_QEMU), f"BOARD={board}", "-j2", *make_args]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    build_dirs = [arg.split("=", 1)[1] for arg in make_args if arg.startswith("BUILD=")]
+    build = Path(build_dirs[0]) if build_dirs else PROJECT_ROOT / "build" / "firmware" / board
+    return build / "firmware.elf"
+
+
+@pytest.fixture(scope="session")
+def m4_firmware() -> Path:
+    return build_firmware("mps2-an386")
+
+
+@pytest.fixture(scope="session")
+def m0_firmware() -> Path:
+    return build_firmware("microbit")
+
+
+@pytest.fixture(scope="session")
+def m4() -> object:
+    return runner.BOARDS["mps2-an386"]
+
+
+@pytest.fixture(scope="session")
+def m0() -> object:
+    return runner.BOARDS["microbit"]
+
+
+def mpremote(device: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run one mpremote command against a served board; fail the test on a non-zero exit."""
+    command = [sys.executable, "-m", "mpremote", "connect", device, *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
+    return result
