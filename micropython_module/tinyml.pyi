@@ -29,6 +29,11 @@ _Floats = list[float] | tuple[float, ...] | array
 version: Final[str]
 """Engine version, e.g. "0.1.0"."""
 
+profile_unit: Final[Literal["us", "instructions"]]
+"""Unit of Model.profile() and Model.last_invoke: "instructions" (retired
+instructions, exact) in firmware for boards with an instruction counter (the
+emulated boards in boards/qemu), "us" (microseconds) elsewhere."""
+
 def ops() -> list[tuple[str, int]]:
     """Operators this build carries: (TFLite name, highest supported version)."""
 
@@ -83,7 +88,7 @@ class Model:
         arena: None allocates exactly arena_used bytes; an int allocates that many
         (ValueError "arena too small: needs N bytes, given M" if fewer than needed);
         a bytearray is used in place (you keep it alive; one model per arena).
-        profile: time each operator on every invoke() (see profile()).
+        profile: time each operator on every invoke() (see profile()), in profile_unit.
 
         Raises ValueError (corrupt or truncated model, arena too small),
         NotImplementedError (an operator, version or type this build lacks,
@@ -110,8 +115,14 @@ class Model:
     def reset(self) -> None:
         """Zero the variable tensors (RNN state) before an independent sequence."""
     def profile(self) -> list[tuple[str, int]]:
-        """(operator name, microseconds) of each operator in the last invoke().
-        RuntimeError unless the model was created with profile=True."""
+        """(operator name, duration in profile_unit) of each operator in the last
+        invoke(). RuntimeError unless the model was created with profile=True."""
+    @property
+    def last_invoke(self) -> int | None:
+        """Duration of the last invoke()/predict() in profile_unit, measured in C
+        around the engine (without the interpreter's call overhead, nor the
+        copies predict() makes); None before one was measured. Firmware with a
+        C clock measures every invoke; the native module only with profile=True."""
     @property
     def ops(self) -> tuple[tuple[str, int], ...]:
         """(operator name, version) of each node, in execution order."""

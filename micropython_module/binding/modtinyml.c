@@ -99,6 +99,11 @@ const mp_obj_type_t *tinyml_type_array;
 /* time.ticks_us, the only clock a natmod can reach; fetched when profiling is
  * first asked for. */
 mp_obj_t tinyml_ticks_us_fun;
+#define PROFILE_UNIT "us"
+/* time.ticks_us() wraps at 2^30; durations are taken modulo that. */
+#define PROFILE_PERIOD_MASK ((uint32_t)0x3FFFFFFF)
+/* Reading the clock is a Python call: only worth it when profiling was asked for. */
+#define PROFILE_CLOCK_ALWAYS_ON 0
 static uint32_t profile_clock(void) {
     return (uint32_t)mp_obj_get_int_truncated(mp_call_function_n_kw(tinyml_ticks_us_fun, 0, 0, NULL));
 }
@@ -128,9 +133,27 @@ static void heap_shrink_in_place(void *p, size_t n) {
 #define TYPE_MEMORYVIEW (&mp_type_memoryview)
 #define TYPE_ARRAY (&mp_type_array)
 
+#if defined(BOARD_HAS_INSTRUCTION_COUNTER) && BOARD_HAS_INSTRUCTION_COUNTER
+/* The emulated boards (boards/qemu) count retired instructions exactly: a
+ * profile in instructions is deterministic and compares with TFLM's counts on
+ * the same core. Durations are differences modulo 2^32 (no operator retires
+ * 4 G instructions). */
+#include "board.h"
+#define PROFILE_UNIT "instructions"
+#define PROFILE_PERIOD_MASK ((uint32_t)0xFFFFFFFF)
+static uint32_t profile_clock(void) {
+    return (uint32_t)board_instructions();
+}
+#else
+#define PROFILE_UNIT "us"
+/* mp_hal_ticks_us() is read like time.ticks_us(), which wraps at 2^30. */
+#define PROFILE_PERIOD_MASK ((uint32_t)0x3FFFFFFF)
 static uint32_t profile_clock(void) {
     return (uint32_t)mp_hal_ticks_us();
 }
+#endif
+/* A C clock costs a few dozen instructions: every invoke() is timed. */
+#define PROFILE_CLOCK_ALWAYS_ON 1
 static mp_obj_t profile_clock_owner(void) {
     return mp_const_none;
 }
@@ -149,8 +172,6 @@ static void heap_shrink_in_place(void *p, size_t n) {
 
 #endif
 
-/* time.ticks_us() wraps at 2^30; per-op durations are taken modulo that. */
-#define TICKS_PERIOD_MASK ((uint32_t)0x3FFFFFFF)
 
 /* ---- Error messages ----------------------------------------------------------- */
 
@@ -232,7 +253,9 @@ typedef struct {
     uint8_t *state;         /* heap block: the engine's state */
     uint8_t *arena_block;   /* start of the arena memory (heap block or caller buffer) */
     size_t arena_len;       /* bytes of arena_block in use */
-    uint32_t *op_ticks;     /* per-node microseconds of the last invoke, NULL unless profiling */
+    uint32_t *op_ticks;     /* per-node PROFILE_UNITs of the last invoke, NULL unless profiling */
+    uint32_t invoke_ticks;  /* PROFILE_UNITs of the last timed invoke (see invoke_timed) */
+    bool invoke_timed;      /* invoke_ticks holds a measurement */
     tml_model m;
 } tinyml_model_obj_t;
 
@@ -765,6 +788,7 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     self->source = source;
     self->arena_owner = MP_OBJ_NULL;
     self->clock_owner = MP_OBJ_NULL;
+    self->invoke_timed = false;
     tml_model *m = &self->m;
     check(m, tml_load(m, model_buf.buf, model_buf.len));
 
@@ -842,9 +866,23 @@ static mp_obj_t model_output(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_output_obj, 1, 2, model_output);
 
+/* tml_invoke, timed in C (so that last_invoke excludes the interpreter's call
+ * overhead) when a clock is at hand. */
+static void invoke_engine(tinyml_model_obj_t *self) {
+    if (PROFILE_CLOCK_ALWAYS_ON || self->op_ticks != NULL) {
+        uint32_t start = profile_clock();
+        tml_status st = tml_invoke(&self->m);
+        uint32_t end = profile_clock();
+        self->invoke_timed = st == TML_OK;
+        self->invoke_ticks = end - start;
+        check(&self->m, st);
+    } else {
+        check(&self->m, tml_invoke(&self->m));
+    }
+}
+
 static mp_obj_t model_invoke(mp_obj_t self_in) {
-    tinyml_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    check(&self->m, tml_invoke(&self->m));
+    invoke_engine(MP_OBJ_TO_PTR(self_in));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(model_invoke_obj, model_invoke);
@@ -857,7 +895,7 @@ static mp_obj_t model_predict(mp_obj_t self_in, mp_obj_t x) {
     tinyml_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     tinyml_tensor_obj_t *input = MP_OBJ_TO_PTR(new_tensor(self, true, 0));
     tensor_fill(input, x);
-    check(&self->m, tml_invoke(&self->m));
+    invoke_engine(self);
     tinyml_tensor_obj_t *output = MP_OBJ_TO_PTR(new_tensor(self, false, 0));
     const tml_tensor *t = output->tensor;
     if (tensor_is_quantized(t)) {
@@ -887,7 +925,7 @@ static mp_obj_t new_name_number_pair(const char *name, mp_int_t number) {
     return mp_obj_new_tuple(2, pair);
 }
 
-/* profile(): [(op name, microseconds), ...] for each operator of the last invoke. */
+/* profile(): [(op name, PROFILE_UNITs), ...] for each operator of the last invoke. */
 static mp_obj_t model_profile(mp_obj_t self_in) {
     tinyml_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (self->op_ticks == NULL) {
@@ -896,7 +934,7 @@ static mp_obj_t model_profile(mp_obj_t self_in) {
     mp_obj_t list = mp_obj_new_list(0, NULL);
     for (int i = 0; i < self->m.num_nodes; i++) {
         mp_obj_list_append(list, new_name_number_pair(tml_node_op_name(&self->m, i),
-            (mp_int_t)(self->op_ticks[i] & TICKS_PERIOD_MASK)));
+            (mp_int_t)(self->op_ticks[i] & PROFILE_PERIOD_MASK)));
     }
     return list;
 }
@@ -930,6 +968,9 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         dest[0] = mp_obj_new_int_from_uint(m->arena_bytes);
     } else if (attr == MP_QSTR_state_size) {
         dest[0] = mp_obj_new_int_from_uint(m->state_used_bytes);
+    } else if (attr == MP_QSTR_last_invoke) {
+        dest[0] = self->invoke_timed
+            ? mp_obj_new_int_from_uint(self->invoke_ticks & PROFILE_PERIOD_MASK) : mp_const_none;
     } else if (attr == MP_QSTR_ops) {
         int n = tml_node_count(m);
         mp_obj_t tuple = mp_obj_new_tuple((size_t)n, NULL);
@@ -1008,6 +1049,7 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     );
 
 static MP_DEFINE_STR_OBJ(tinyml_version_obj, TML_VERSION_STRING);
+static MP_DEFINE_STR_OBJ(tinyml_profile_unit_obj, PROFILE_UNIT);
 
 static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
     {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tinyml)},
@@ -1015,6 +1057,7 @@ static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
     {MP_ROM_QSTR(MP_QSTR_Tensor), MP_ROM_PTR(&tinyml_type_tensor)},
     {MP_ROM_QSTR(MP_QSTR_ops), MP_ROM_PTR(&tinyml_ops_obj)},
     {MP_ROM_QSTR(MP_QSTR_version), MP_ROM_PTR(&tinyml_version_obj)},
+    {MP_ROM_QSTR(MP_QSTR_profile_unit), MP_ROM_PTR(&tinyml_profile_unit_obj)},
 };
 static MP_DEFINE_CONST_DICT(tinyml_module_globals, tinyml_module_globals_table);
 
@@ -1078,6 +1121,7 @@ mp_obj_t tinyml_natmod_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, m
     mp_store_global(MP_QSTR_Tensor, MP_OBJ_FROM_PTR(&tinyml_type_tensor));
     mp_store_global(MP_QSTR_ops, MP_OBJ_FROM_PTR(&tinyml_ops_obj));
     mp_store_global(MP_QSTR_version, mp_obj_new_str(TML_VERSION_STRING, sizeof(TML_VERSION_STRING) - 1));
+    mp_store_global(MP_QSTR_profile_unit, mp_obj_new_str(PROFILE_UNIT, sizeof(PROFILE_UNIT) - 1));
 
     MP_DYNRUNTIME_INIT_EXIT
 }

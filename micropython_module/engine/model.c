@@ -584,6 +584,14 @@ tml_status tml_load(tml_model *m, const uint8_t *buf, size_t len) {
             (st = check_indices(m, out, false, "output", i)) != TML_OK) {
             return st;
         }
+        for (uint32_t o = 0; o < out.count; o++) {
+            int32_t t = tml_rd_i32(fb.buf + out.pos + 4 * o);
+            for (uint32_t j = 0; j < in.count; j++) {
+                if (tml_rd_i32(fb.buf + in.pos + 4 * j) == t) {
+                    return model_error(m, "operator %d writes tensor %d, which is also one of its inputs", i, t);
+                }
+            }
+        }
         io_refs += in.count + out.count;
         const tml_kernel *k;
         const char *name;
@@ -759,11 +767,9 @@ tml_status tml_prepare(tml_model *m, void *state, size_t state_len) {
         n->inputs = next_ref;
         n->num_inputs = (uint8_t)in.count;
         read_index_vector(m, in, n->inputs);
-        next_ref += in.count;
-        n->outputs = next_ref;
         n->num_outputs = (uint8_t)out.count;
-        read_index_vector(m, out, n->outputs);
-        next_ref += out.count;
+        read_index_vector(m, out, n->inputs + in.count);
+        next_ref += in.count + out.count;
         tml_fb_table options;
         n->options_pos = tml_fb_subtable(&fb, &op, OP_BUILTIN_OPTIONS, &options) ? options.pos : 0;
         tml_fb_vec custom_options;
@@ -785,7 +791,8 @@ tml_status tml_prepare(tml_model *m, void *state, size_t state_len) {
             tml_tensor *t = tml_node_output(m, n, j);
             if (t->kind == TML_TENSOR_CONSTANT) {
                 m->error_node = (int16_t)i;
-                return tml_fail(m, TML_ERR_MODEL, "output %d (tensor %d) is a constant", j, n->outputs[j]);
+                return tml_fail(m, TML_ERR_MODEL, "output %d (tensor %d) is a constant", j,
+                    n->inputs[n->num_inputs + j]);
             }
             if (t->kind == TML_TENSOR_UNUSED) {
                 t->kind = TML_TENSOR_ACTIVATION;
@@ -825,6 +832,13 @@ tml_status tml_prepare(tml_model *m, void *state, size_t state_len) {
 
 /* ---- arena and invoke ----------------------------------------------------- */
 
+/* Moves an arena pointer from the arena at `old` (NULL: the pointer holds the
+ * planner's offset) to the one at `base`. */
+static void *rebase(void *p, uint8_t *old, uint8_t *base) {
+    uintptr_t offset = (uintptr_t)p - (uintptr_t)old;
+    return base + offset;
+}
+
 tml_status tml_set_arena(tml_model *m, void *arena, size_t arena_len) {
     if (m->stage < STAGE_PREPARED) {
         return tml_fail(m, TML_ERR_STATE, "tml_set_arena needs a prepared model");
@@ -837,18 +851,20 @@ tml_status tml_set_arena(tml_model *m, void *arena, size_t arena_len) {
             (unsigned)arena_len);
     }
     base += skip;
-    m->arena = base;
+    /* Arena pointers hold offsets from the old arena (NULL before the first call). */
+    uint8_t *old = m->arena;
     for (int i = 0; i < m->num_tensors; i++) {
         tml_tensor *t = &m->tensors[i];
         if (t->kind == TML_TENSOR_ACTIVATION || t->kind == TML_TENSOR_VARIABLE) {
-            t->data = base + t->arena_offset;
+            t->data = rebase(t->data, old, base);
         }
     }
     for (int i = 0; i < m->num_nodes; i++) {
         tml_node *n = &m->nodes[i];
-        n->scratch = n->scratch_bytes ? base + n->scratch_offset : NULL;
-        n->persistent = n->persistent_bytes ? base + n->persistent_offset : NULL;
+        n->scratch = n->scratch_bytes ? rebase(n->scratch, old, base) : NULL;
+        n->persistent = n->persistent_bytes ? rebase(n->persistent, old, base) : NULL;
     }
+    m->arena = base;
     m->stage = STAGE_READY;
     return tml_reset(m);
 }

@@ -39,8 +39,13 @@ typedef struct {
     int count;
 } plan;
 
+/* At most one buffer per tensor, and two per node (persistent and scratch). */
+static size_t max_buffers(int num_tensors, int num_nodes) {
+    return (size_t)num_tensors + 2 * (size_t)num_nodes;
+}
+
 size_t tml_plan_workspace_bytes(int num_tensors, int num_nodes) {
-    size_t n = (size_t)num_tensors + (size_t)num_nodes;
+    size_t n = max_buffers(num_tensors, num_nodes);
     return n * sizeof(plan_buffer) + 2 * n * sizeof(int16_t) + (size_t)num_tensors * sizeof(int16_t) + 4 * TML_ALIGN;
 }
 
@@ -215,7 +220,7 @@ tml_status tml_plan(tml_model *m, void *work, size_t work_len) {
     if (work_len < tml_plan_workspace_bytes(m->num_tensors, m->num_nodes)) {
         return tml_fail(m, TML_ERR_ARENA, "planner workspace too small");
     }
-    size_t cap = (size_t)m->num_tensors + (size_t)m->num_nodes;
+    size_t cap = max_buffers(m->num_tensors, m->num_nodes);
     plan p;
     p.buffers = (plan_buffer *)work;
     p.order = (int16_t *)(p.buffers + cap);
@@ -247,7 +252,7 @@ tml_status tml_plan(tml_model *m, void *work, size_t work_len) {
         tml_node *n = &m->nodes[i];
         int step = i + 1;
         for (int j = 0; j < n->num_outputs; j++) {
-            int t = n->outputs[j];
+            int t = n->inputs[n->num_inputs + j];
             const tml_tensor *r = &m->tensors[t];
             if (r->kind != TML_TENSOR_ACTIVATION || p.buffer_of[t] >= 0) {
                 continue;
@@ -308,20 +313,21 @@ tml_status tml_plan(tml_model *m, void *work, size_t work_len) {
     sort_order(&p, best_order);
     place_all(&p);
 
+    /* Offsets go where the arena pointers will be (tml_set_arena adds the base). */
     for (int t = 0; t < m->num_tensors; t++) {
         if (p.buffer_of[t] >= 0) {
-            m->tensors[t].arena_offset = p.buffers[p.buffer_of[t]].offset;
+            m->tensors[t].data = (void *)(uintptr_t)p.buffers[p.buffer_of[t]].offset;
         }
     }
     int b = first_persistent;
     for (int i = 0; i < m->num_nodes; i++) {
         if (m->nodes[i].persistent_bytes) {
-            m->nodes[i].persistent_offset = p.buffers[b++].offset;
+            m->nodes[i].persistent = (void *)(uintptr_t)p.buffers[b++].offset;
         }
     }
     for (int i = 0; i < m->num_nodes; i++) {
         if (m->nodes[i].scratch_bytes) {
-            m->nodes[i].scratch_offset = p.buffers[b++].offset;
+            m->nodes[i].scratch = (void *)(uintptr_t)p.buffers[b++].offset;
         }
     }
     m->arena_bytes = best_total;

@@ -76,9 +76,11 @@ typedef enum {
 
 /* Runtime record of one tensor. Lives in the state block. */
 typedef struct tml_tensor {
-    void *data;               /* valid after tml_set_arena (constants: after tml_prepare) */
+    /* Constants: set by tml_prepare. Activations and variables: between
+     * tml_prepare and tml_set_arena, the planner's offset from the arena
+     * start (cast to a pointer); a pointer into the arena after. */
+    void *data;
     uint32_t bytes;           /* element count * element size */
-    uint32_t arena_offset;    /* planner's offset, for ACTIVATION and VARIABLE tensors */
     const int32_t *dims;      /* ndim dimensions: the model's own shape vector (a copy if misaligned) */
     float scale;              /* per-tensor scale (first channel if per-channel); 0 if none */
     int32_t zero_point;       /* per-tensor zero point (first channel); 0 if none */

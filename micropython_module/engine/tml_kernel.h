@@ -27,20 +27,21 @@
 typedef struct tml_node {
     const struct tml_kernel *kernel;
     void *params;            /* kernel's prepared parameters, in the state block */
-    void *scratch;           /* scratch_bytes bytes in the arena, valid during eval */
-    uint32_t scratch_bytes;  /* set by prepare */
-    uint32_t scratch_offset; /* planner's offset */
+    int16_t *inputs;         /* tensor indices of the inputs (-1 = optional input left
+                              * out), then of the outputs: see tml_node_output */
+    /* Arena memory of the node, valid during eval (like tensor data, the
+     * planner's offset until tml_set_arena). */
+    void *scratch;           /* scratch_bytes, contents undefined between invokes */
+    void *persistent;        /* persistent_bytes kept across invokes; zeroed by tml_reset,
+                              * then set up by kernel->reset */
+    uint32_t scratch_bytes;     /* set by prepare */
+    uint32_t persistent_bytes;  /* set by prepare: filter state, ... */
     uint32_t options_pos;    /* builtin options table position, 0 if absent */
     uint32_t custom_pos;     /* custom_options vector position, 0 if absent */
-    int16_t *inputs;         /* tensor indices; -1 = optional input left out */
-    int16_t *outputs;
     uint8_t num_inputs;
     uint8_t num_outputs;
     uint8_t version;         /* operator version from the model */
     uint8_t in_place;        /* set by prepare, TML_IN_PLACE_*: may output 0 share input 0's memory? */
-    uint32_t persistent_bytes;  /* set by prepare: memory kept across invokes (filter state, ...) */
-    uint32_t persistent_offset; /* planner's offset */
-    void *persistent;           /* persistent_bytes in the arena; zeroed by tml_reset, then kernel->reset */
 } tml_node;
 
 typedef struct tml_kernel {
@@ -72,10 +73,10 @@ static inline tml_tensor *tml_node_input(tml_model *m, const tml_node *n, int i)
     return &m->tensors[n->inputs[i]];
 }
 static inline tml_tensor *tml_node_output(tml_model *m, const tml_node *n, int i) {
-    if (i < 0 || i >= n->num_outputs || n->outputs[i] < 0) {
+    if (i < 0 || i >= n->num_outputs || n->inputs[n->num_inputs + i] < 0) {
         return 0;
     }
-    return &m->tensors[n->outputs[i]];
+    return &m->tensors[n->inputs[n->num_inputs + i]];
 }
 
 /* The node's builtin options table (pos 0 if the model has none). */

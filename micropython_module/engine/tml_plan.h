@@ -11,7 +11,8 @@
 /* Workspace tml_plan needs for a model of this size. */
 size_t tml_plan_workspace_bytes(int num_tensors, int num_nodes);
 
-/* Sets tensor arena_offset, node scratch_offset, m->arena_bytes,
+/* Sets the arena offsets of tensors and node memory (in their data, scratch
+ * and persistent pointers, until tml_set_arena), m->arena_bytes,
  * m->scratch_bytes and m->lower_bound_bytes. `work` is scratch memory of at
  * least tml_plan_workspace_bytes, TML_ALIGN-aligned. */
 tml_status tml_plan(tml_model *m, void *work, size_t work_len);

@@ -2,7 +2,7 @@
 
 Each case builds a one-operator model, runs it on seeded random inputs
 through our engine and through TFLM, and requires identical output bytes.
-Cases cover int8 (scales equal, unequal in either order, far apart; zero
+Cases cover int8 and int16 (scales equal, unequal in either order, far apart; zero
 points at the extremes; every fused activation), float32 and int32; equal
 shapes and broadcasting (scalar, per-channel vector, rank-changing, both
 inputs broadcast, 5-D and 6-D); one input a constant. The error cases state
@@ -58,7 +58,7 @@ def build(c: Binary, op: str = "ADD") -> bytes:
         [TensorSpec(c.shape1, c.dtype, s1, z1), TensorSpec(c.shape2, c.dtype, s2, z2, data=data2)],
         [TensorSpec(out_shape, c.dtype, so, zo)],
         {"fused_activation_function": c.activation},
-        version=2 if c.dtype == "int8" else 1,
+        version={"int8": 2, "int16": 3}.get(c.dtype, 1),
     )
 
 
@@ -101,6 +101,17 @@ CASES = [
     Binary("int8_5d", shape1=(2, 1, 3, 1, 4), shape2=(1, 2, 1, 5, 4)),
     Binary("int8_6d", shape1=(1, 2, 1, 3, 1, 2), shape2=(2, 1, 2, 1, 3, 1)),
     Binary("int8_constant_second_input", constant2=True, shape2=(1, 1, 1, 3)),
+    Binary("int16_same_shape", dtype="int16", scales=(0.001, 0.002, 0.003), zero_points=(0, 0, 0)),
+    Binary("int16_unequal_scales", dtype="int16", scales=(3e-4, 1.7e-3, 9e-4), zero_points=(0, 0, 0)),
+    Binary(
+        "int16_broadcast_relu",
+        dtype="int16",
+        shape2=(4, 1, 3),
+        scales=(0.001, 0.001, 5e-4),
+        zero_points=(0, 0, 0),
+        activation="RELU",
+    ),
+    Binary("int16_nonzero_zero_points", dtype="int16", scales=(0.001, 0.002, 0.003), zero_points=(5, -7, 3)),
     Binary("float_same_shape", dtype="float32"),
     Binary("float_broadcast", dtype="float32", shape1=(2, 3, 1), shape2=(1, 4)),
     Binary("float_relu6", dtype="float32", activation="RELU6"),
@@ -126,6 +137,23 @@ def test_int8_add_extreme_values_match_tflm(host_runner: object) -> None:
     b = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
     (want,) = tflm_run_many(model, [[a, b]])[0]
     (got,) = tinyml_run(model, [a, b])
+    assert got.tobytes() == want.tobytes()
+
+
+def test_int16_add_value_pairs_match_tflm(host_runner: object) -> None:
+    """4096 int16 values spread over the range (both ends included) against 64 others."""
+    c = Binary(
+        "int16_pairs",
+        shape1=(4096, 1),
+        shape2=(1, 64),
+        dtype="int16",
+        scales=(3e-4, 7e-4, 6e-4),
+        zero_points=(0, 0, 0),
+    )
+    a = np.linspace(-32768, 32767, 4096).astype(np.int16).reshape(4096, 1)
+    b = np.linspace(-32768, 32767, 64).astype(np.int16).reshape(1, 64)
+    (want,) = tflm_run_many(build(c), [[a, b]])[0]
+    (got,) = tinyml_run(build(c), [a, b])
     assert got.tobytes() == want.tobytes()
 
 

@@ -168,11 +168,10 @@ static tml_status quantize_eval(tml_model *m, tml_node *node) {
 }
 
 const tml_kernel tml_kernel_QUANTIZE = {
-    "QUANTIZE",
-    114,
-    2, /* v2: int16 output; v3+ (per-channel, int4) not supported */
-    0,
-    sizeof(quantize_params),
-    quantize_prepare,
-    quantize_eval,
+    .name = "QUANTIZE",
+    .builtin = 114,
+    .max_version = 2, /* v2: int16 output; v3+ (per-channel, int4) not supported */
+    .params_size = sizeof(quantize_params),
+    .prepare = quantize_prepare,
+    .eval = quantize_eval,
 };

@@ -1,0 +1,44 @@
+"""Test-session setup shared by every test under tests/.
+
+Makes `tests/` the root of the `support` package (so tests in any
+subdirectory can `from support.modelgen import ...`) and builds the host
+runner once per session.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+from support.engine import PROJECT_ROOT, RUNNER, RUNNER_ASAN  # noqa: E402
+
+SHARED_MODELS = PROJECT_ROOT.parent / "shared" / "models"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def host_runner() -> Path:
+    """build/host/tml_run (and its sanitizer build tml_run_asan), brought up to
+    date by tests/c/Makefile once per session, before any test runs."""
+    targets = [str(RUNNER), str(RUNNER_ASAN)]
+    proc = subprocess.run(
+        ["make", "-C", "tests/c", "-j2", *targets], capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    if proc.returncode != 0 or not RUNNER.exists() or not RUNNER_ASAN.exists():
+        log = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        pytest.fail(f"`make -C tests/c` failed (exit {proc.returncode}):\n{log}")
+    return RUNNER
+
+
+@pytest.fixture(scope="session")
+def shared_models() -> Path:
+    """../shared/models relative to the project root; its absence is a failure, not a skip."""
+    if not SHARED_MODELS.is_dir():
+        pytest.fail(f"reference models missing: {SHARED_MODELS} (they are always present in CI)")
+    return SHARED_MODELS

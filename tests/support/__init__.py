@@ -1,0 +1,1 @@
+"""Shared test support: model generation, the TFLM oracle and our engine's host runner."""
