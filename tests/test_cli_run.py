@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.modelgen import graph_io, numpy_dtype
+from support.modelgen import graph_io, numpy_dtype, unsupported_models
 from support.oracle import tflm_run, tflm_run_many
 from tinyml_tools.run import RunError, run_model
 
 TINYML = Path(sys.executable).parent / "tinyml"
 
-# Every reference model the engine runs (the float32 KWS one is hybrid, which
-# TFLM refuses too; the audio preprocessor needs TFLM's signal custom ops).
+# Every reference model TFLM runs as is (the float32 KWS one is hybrid, which
+# TFLM refuses; the audio preprocessor has its own tests in test_micro_speech).
 RUNNABLE_MODELS = [
     "hello_world_int8.tflite",
     "hello_world_float.tflite",
@@ -154,10 +154,11 @@ def test_cli_corrupt_and_unsupported_models(shared_models: Path, tmp_path: Path)
     assert proc.stderr.startswith("tinyml run: error: ValueError: model: ")
     assert "Traceback" not in proc.stderr
 
-    hybrid = shared_models / "kws_ref_model_float32.tflite"
-    proc = tinyml_cli("run", hybrid, "--input", tmp_path / "x.npy", "--output-dir", tmp_path)
+    unsupported = tmp_path / "unsupported.tflite"
+    unsupported.write_bytes(unsupported_models()["unsupported_builtin"])
+    proc = tinyml_cli("run", unsupported, "--input", tmp_path / "x.npy", "--output-dir", tmp_path)
     assert proc.returncode == 1
-    assert proc.stderr.startswith("tinyml run: error: NotImplementedError: ")
+    assert proc.stderr.startswith("tinyml run: error: NotImplementedError: operator LSH_PROJECTION")
 
 
 def test_cli_usage_errors_and_help() -> None:

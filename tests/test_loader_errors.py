@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
-import flatbuffers
 import numpy as np
 import pytest
 from support.engine import RUNNER_ASAN, SANITIZER_EXIT_CODE, run_model_bytes
-from support.modelgen import FILE_IDENTIFIER, TensorSpec, graph_io, numpy_dtype, single_op_model
+from support.modelgen import TensorSpec, edit_model, graph_io, numpy_dtype, single_op_model
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 # Generous for one run of a small model under the sanitizers; a loader that
@@ -73,15 +71,6 @@ def valid_model() -> bytes:
     )
 
 
-def edited(model: bytes, edit: Callable[[schema.ModelT], None]) -> bytes:
-    """The model unpacked into the schema's object API, changed by `edit`, packed again."""
-    obj = schema.ModelT.InitFromPackedBuf(bytearray(model), 0)  # writable vectors
-    edit(obj)
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(obj.Pack(builder), file_identifier=FILE_IDENTIFIER)
-    return bytes(builder.Output())
-
-
 def test_the_base_model_runs() -> None:
     proc = run_hostile(valid_model(), zero_inputs(valid_model()))
     assert proc.returncode == 0, proc.stderr
@@ -108,7 +97,7 @@ def _set_version(m: schema.ModelT) -> None:
 
 
 def test_unsupported_schema_version() -> None:
-    assert re.search(r"schema version 2\b", refusal(edited(valid_model(), _set_version)))
+    assert re.search(r"schema version 2\b", refusal(edit_model(valid_model(), _set_version)))
 
 
 def test_root_offset_out_of_range() -> None:
@@ -123,7 +112,7 @@ def _tensor_buffer_99(m: schema.ModelT) -> None:
 
 
 def test_tensor_buffer_index_out_of_range() -> None:
-    message = refusal(edited(valid_model(), _tensor_buffer_99))
+    message = refusal(edit_model(valid_model(), _tensor_buffer_99))
     assert "buffer 99" in message and "tensor 1" in message
 
 
@@ -132,7 +121,7 @@ def _operator_input_57(m: schema.ModelT) -> None:
 
 
 def test_operator_tensor_index_out_of_range() -> None:
-    message = refusal(edited(valid_model(), _operator_input_57))
+    message = refusal(edit_model(valid_model(), _operator_input_57))
     assert "tensor 57" in message and "operator 0" in message
 
 
@@ -141,7 +130,7 @@ def _operator_input_minus_5(m: schema.ModelT) -> None:
 
 
 def test_negative_tensor_index_other_than_minus_one() -> None:
-    assert "-5" in refusal(edited(valid_model(), _operator_input_minus_5))
+    assert "-5" in refusal(edit_model(valid_model(), _operator_input_minus_5))
 
 
 def _graph_output_57(m: schema.ModelT) -> None:
@@ -149,7 +138,7 @@ def _graph_output_57(m: schema.ModelT) -> None:
 
 
 def test_graph_output_index_out_of_range() -> None:
-    message = refusal(edited(valid_model(), _graph_output_57))
+    message = refusal(edit_model(valid_model(), _graph_output_57))
     assert "tensor 57" in message and "output" in message
 
 
@@ -158,7 +147,7 @@ def _opcode_index_5(m: schema.ModelT) -> None:
 
 
 def test_operator_code_index_out_of_range() -> None:
-    assert "operator code 5" in refusal(edited(valid_model(), _opcode_index_5))
+    assert "operator code 5" in refusal(edit_model(valid_model(), _opcode_index_5))
 
 
 def _no_subgraphs(m: schema.ModelT) -> None:
@@ -166,7 +155,7 @@ def _no_subgraphs(m: schema.ModelT) -> None:
 
 
 def test_model_without_subgraph() -> None:
-    assert "no subgraph" in refusal(edited(valid_model(), _no_subgraphs), [])
+    assert "no subgraph" in refusal(edit_model(valid_model(), _no_subgraphs), [])
 
 
 def _short_weights(m: schema.ModelT) -> None:
@@ -174,7 +163,7 @@ def _short_weights(m: schema.ModelT) -> None:
 
 
 def test_constant_data_shorter_than_its_shape() -> None:
-    message = refusal(edited(valid_model(), _short_weights))
+    message = refusal(edit_model(valid_model(), _short_weights))
     assert "tensor 1" in message and "6 bytes" in message and "4" in message
 
 
@@ -183,7 +172,7 @@ def _rank_7(m: schema.ModelT) -> None:
 
 
 def test_rank_above_the_maximum() -> None:
-    message = refusal(edited(valid_model(), _rank_7), [bytes(3)])
+    message = refusal(edit_model(valid_model(), _rank_7), [bytes(3)])
     assert "tensor 0" in message and "7 dimensions" in message
 
 
@@ -192,7 +181,7 @@ def _dynamic_dimension(m: schema.ModelT) -> None:
 
 
 def test_dynamic_dimension() -> None:
-    message = refusal(edited(valid_model(), _dynamic_dimension), [bytes(3)])
+    message = refusal(edit_model(valid_model(), _dynamic_dimension), [bytes(3)])
     assert "tensor 0" in message and "dynamic" in message
 
 
@@ -213,7 +202,7 @@ def test_operator_version_the_engine_lacks() -> None:
     def version_99(m: schema.ModelT) -> None:
         m.operatorCodes[0].version = 99
 
-    message = refusal(edited(spec, version_99))
+    message = refusal(edit_model(spec, version_99))
     assert "FULLY_CONNECTED" in message and "version 99" in message
 
 
@@ -223,7 +212,7 @@ def test_custom_operator() -> None:
         m.operatorCodes[0].deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
         m.operatorCodes[0].customCode = "MyVendorOp"
 
-    message = refusal(edited(valid_model(), custom))
+    message = refusal(edit_model(valid_model(), custom))
     assert "custom" in message and "MyVendorOp" in message
 
 
@@ -232,7 +221,7 @@ def test_unknown_builtin_code() -> None:
         m.operatorCodes[0].builtinCode = 4000
         m.operatorCodes[0].deprecatedBuiltinCode = 127
 
-    assert "4000" in refusal(edited(valid_model(), unknown))
+    assert "4000" in refusal(edit_model(valid_model(), unknown))
 
 
 def test_real_model_the_engine_cannot_run(shared_models: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.modelgen import unsupported_models
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MPY_SCRIPTS = PROJECT_ROOT / "tests" / "mpy"
@@ -34,9 +35,9 @@ def natmod() -> Path:
     return NATMOD_DIR / "tinyml.mpy"
 
 
-def run_script(name: str, models: Path) -> dict[str, object]:
+def run_script(name: str, models: Path, *more_args: Path) -> dict[str, object]:
     proc = subprocess.run(
-        [str(MICROPYTHON), str(MPY_SCRIPTS / name), str(models)],
+        [str(MICROPYTHON), str(MPY_SCRIPTS / name), str(models), *map(str, more_args)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -57,8 +58,11 @@ def basics(natmod: Path, shared_models: Path) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def errors(natmod: Path, shared_models: Path) -> dict[str, object]:
-    return run_script("api_errors.py", shared_models)
+def errors(natmod: Path, shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    generated = tmp_path_factory.mktemp("unsupported")
+    for name, model in unsupported_models().items():
+        (generated / f"{name}.tflite").write_bytes(model)
+    return run_script("api_errors.py", shared_models, generated)
 
 
 @pytest.fixture(scope="module")
@@ -206,8 +210,12 @@ def test_bad_model_files_are_value_errors_naming_the_problem(errors: dict) -> No
 
 
 def test_unsupported_models_are_not_implemented_errors(errors: dict) -> None:
-    assert errors["unsupported_custom_ops"].startswith("NotImplementedError: ")
-    assert errors["unsupported_hybrid"].startswith("NotImplementedError: CONV_2D")
+    assert errors["unsupported_builtin"] == (
+        "NotImplementedError: operator LSH_PROJECTION version 1 (operator 0) is not supported"
+    )
+    assert errors["unsupported_custom"] == (
+        "NotImplementedError: custom operator 'MyVendorOp' (operator 0) is not supported"
+    )
 
 
 def test_arena_too_small_says_what_is_needed(errors: dict) -> None:

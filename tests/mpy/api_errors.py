@@ -1,5 +1,6 @@
 # MicroPython: every error a user can meet, as "Type: message" lines.
-# Usage: MICROPYPATH=NATMOD_DIR micropython api_errors.py MODELS_DIR
+# Usage: MICROPYPATH=NATMOD_DIR micropython api_errors.py MODELS_DIR GENERATED_DIR
+# (GENERATED_DIR holds unsupported_builtin.tflite and unsupported_custom.tflite)
 import sys
 from array import array
 
@@ -7,6 +8,7 @@ import tinyml
 from report import error_of, read, report
 
 models = sys.argv[1]
+generated = sys.argv[2]
 
 hello = read(models + "/hello_world_int8.tflite")
 Model = tinyml.Model
@@ -23,8 +25,8 @@ for i in range(8, len(garbage), 7):
     garbage[i] = 0xFF
 report("garbage_model", error_of(Model, garbage))
 report("source_wrong_type", error_of(Model, 42))
-report("unsupported_custom_ops", error_of(Model, models + "/audio_preprocessor_int8.tflite"))
-report("unsupported_hybrid", error_of(Model, models + "/kws_ref_model_float32.tflite"))
+report("unsupported_builtin", error_of(Model, generated + "/unsupported_builtin.tflite"))
+report("unsupported_custom", error_of(Model, generated + "/unsupported_custom.tflite"))
 
 # The arena.
 needed = Model(hello).arena_used

@@ -19,6 +19,7 @@ data aligned to 16 bytes in the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -382,3 +383,38 @@ def graph_io(model: bytes) -> tuple[list[TensorInfo], list[TensorInfo]]:
     inputs = [info(int(subgraph.Inputs(i))) for i in range(subgraph.InputsLength())]
     outputs = [info(int(subgraph.Outputs(i))) for i in range(subgraph.OutputsLength())]
     return inputs, outputs
+
+
+def edit_model(model: bytes, edit: Callable[[schema.ModelT], None]) -> bytes:
+    """The model unpacked into the schema's object API, changed by `edit`, packed again."""
+    obj = schema.ModelT.InitFromPackedBuf(bytearray(model), 0)  # writable vectors
+    edit(obj)
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(obj.Pack(builder), file_identifier=FILE_IDENTIFIER)
+    return bytes(builder.Output())
+
+
+def unsupported_models() -> dict[str, bytes]:
+    """Models no build of the engine runs: a builtin operator it lacks
+    (LSH_PROJECTION) and a vendor's custom operator ("MyVendorOp")."""
+    builtin = single_op_model(
+        "LSH_PROJECTION",
+        [TensorSpec((1, 4), "int8", 0.5, 0)],
+        [TensorSpec((1, 4), "int32")],
+        {"type": "SPARSE"},
+    )
+    base = single_op_model(
+        "FULLY_CONNECTED",
+        [
+            TensorSpec((1, 3), "int8", 0.5, 0),
+            TensorSpec((2, 3), "int8", 0.25, 0, data=np.ones((2, 3), np.int8)),
+        ],
+        [TensorSpec((1, 2), "int8", 1.0, 0)],
+    )
+
+    def vendor_op(m: schema.ModelT) -> None:
+        m.operatorCodes[0].builtinCode = schema.BuiltinOperator.CUSTOM
+        m.operatorCodes[0].deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
+        m.operatorCodes[0].customCode = "MyVendorOp"
+
+    return {"unsupported_builtin": builtin, "unsupported_custom": edit_model(base, vendor_op)}
