@@ -252,7 +252,8 @@ static tml_status rfft_prepare(tml_model *m, tml_node *node) {
     for (int32_t rest = p->n; rest > 1; rest /= p->radix[p->num_stages++]) {
         p->radix[p->num_stages] = (uint8_t)(rest % 4 == 0 ? 4 : 2);
     }
-    node->persistent_bytes = (uint32_t)(3 * p->n) * 2 * sizeof(int16_t); /* n + n/2 complex twiddles */
+    /* n + n/2 complex twiddles: 3n int16 values */
+    node->persistent_bytes = (uint32_t)(3 * p->n) * sizeof(int16_t);
     node->scratch_bytes = (uint32_t)(p->fft_length + 2 * p->n) * sizeof(int16_t);
     return TML_OK;
 }
