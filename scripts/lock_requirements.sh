@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --pre -r "$root/requirements.in"
+"$work/venv/bin/pip" install --quiet -r "$root/requirements.in"
 "$work/venv/bin/pip" freeze --exclude-editable | sort -f > "$work/pins.txt"
 "$work/venv/bin/pip" download --quiet --no-deps -r "$work/pins.txt" -d "$work/wheels"
 {
