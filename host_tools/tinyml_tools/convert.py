@@ -1,0 +1,230 @@
+"""`tinyml-convert`: a trained float model to a full-integer .tflite that our runtime runs.
+
+    tinyml-convert model.keras -o model.tflite --data digits.npz
+
+Steps: load the model (.keras, .h5, SavedModel directory) and the representative
+data; quantize with TensorFlow's converter (int8, or 16-bit activations with
+--int16x8); ask the runtime itself (`tinyml.ops()`, `tinyml.Model`) whether it
+can run every operator, and stop naming the operator, version and layer if not;
+with labels, compare the float model's accuracy with the quantized model's as
+our runtime computes it; print the size, arena and operator report; write the
+.tflite (with a `tinyml` metadata entry), a JSON model card and optionally C source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from tinyml_tools import __version__
+from tinyml_tools.data import DataError, check_sample_shape, load_data
+from tinyml_tools.quantize import QuantizeError, load_source, quantize
+from tinyml_tools.report import c_identifier, c_source, operator_lines, sha256, summary_lines
+from tinyml_tools.run import RunError
+from tinyml_tools.runtime_info import probe
+from tinyml_tools.tflite_edit import with_metadata
+from tinyml_tools.tflite_file import missing_operators, read_tflite
+from tinyml_tools.validate import Accuracy, accuracy, run_in_runtime
+
+METADATA_NAME = "tinyml"
+
+
+class ConvertError(Exception):
+    """A problem to report to the user as one line, without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinyml-convert",
+        description=(
+            "Quantize a trained model to a full-integer .tflite for tinyml. Checks every operator "
+            "against the runtime before writing anything, and with labels in DATA reports the float "
+            "model's accuracy next to the quantized model's as the tinyml runtime computes it."
+        ),
+        epilog=(
+            "DATA: a .npy file of samples, a .npz file with arrays `x` (samples) and optionally `y` "
+            "(class labels), module:function returning x or (x, y), or a folder with one sample per "
+            ".npy/.csv/.wav/.png file (in one subfolder per class for labels). Samples have the model's "
+            "input shape without the batch dimension and the float values the model was trained on."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "model",
+        type=Path,
+        metavar="MODEL",
+        help="a .keras or .h5 file, a SavedModel directory, or a float .tflite",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="OUT.tflite", help="the model to write"
+    )
+    parser.add_argument("--data", required=True, metavar="DATA", help="representative (and validation) data")
+    parser.add_argument(
+        "--calibration-samples",
+        type=int,
+        default=300,
+        metavar="N",
+        help="calibrate on the first N samples of DATA (default 300)",
+    )
+    parser.add_argument(
+        "--float-io", action="store_true", help="keep float32 input and output (quantize inside)"
+    )
+    parser.add_argument(
+        "--int16x8",
+        action="store_true",
+        help="16-bit activations with 8-bit weights (int16 input and output)",
+    )
+    parser.add_argument(
+        "--min-accuracy-ratio",
+        type=float,
+        default=0.95,
+        metavar="R",
+        help="warn when quantized accuracy < R x float accuracy (default 0.95)",
+    )
+    parser.add_argument("--no-validate", action="store_true", help="skip the accuracy comparison")
+    parser.add_argument(
+        "--labels", type=Path, metavar="FILE", help="class names, one per line, stored in the model"
+    )
+    parser.add_argument(
+        "--card",
+        type=Path,
+        metavar="CARD.json",
+        help="where to write the JSON model card (default: OUT.json next to OUT.tflite)",
+    )
+    parser.add_argument("--c-source", type=Path, metavar="OUT.c", help="also write the model as a C array")
+    parser.add_argument("--quiet", action="store_true", help="print only warnings and errors")
+    return parser
+
+
+def _labels(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    if not path.is_file():
+        raise ConvertError(f"labels file not found: {path}")
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def convert(args: argparse.Namespace) -> int:
+    say = (lambda _text: None) if args.quiet else (lambda text: print(text))
+    if args.calibration_samples < 1:
+        raise ConvertError("--calibration-samples must be at least 1")
+    labels = _labels(args.labels)
+    if not args.model.exists():
+        raise ConvertError(f"model not found: {args.model}")
+    data = load_data(args.data)
+    labels = labels or list(data.classes)
+    source = load_source(args.model)
+    x = check_sample_shape(data, source.input_shape, str(args.data))
+    calibration = x[: args.calibration_samples]
+    activations = "int16" if args.int16x8 else "int8"
+    say(f"quantizing {args.model} ({activations} activations, calibrated on {len(calibration)} samples)")
+    quantized = quantize(
+        source, calibration, io="float32" if args.float_io else "int8", activations=activations
+    )
+
+    tool_metadata = {
+        "tool": f"tinyml-convert {__version__}",
+        "source": args.model.name,
+        "sha256_before_metadata": sha256(quantized),
+        "labels": labels,
+    }
+    model = with_metadata(quantized, {METADATA_NAME: json.dumps(tool_metadata).encode()})
+    parsed = read_tflite(model)
+    runtime = probe(model)
+    problems = missing_operators(parsed, runtime.supported)
+    if problems:
+        raise ConvertError("the tinyml runtime cannot run this model: " + "; ".join(problems))
+    assert runtime.model is not None
+    if runtime.model.error is not None:
+        raise ConvertError(f"the tinyml runtime refuses the converted model: {runtime.model.error}")
+
+    result: Accuracy | None = None
+    if data.y is not None and not args.no_validate:
+        y = data.y
+        float_scores = source.predict(x)
+        with tqdm(
+            total=len(x), desc="running in tinyml", unit="sample", disable=args.quiet, leave=False
+        ) as bar:
+            runtime_scores = run_in_runtime(model, x, runtime.model.inputs[0], bar.update)
+        result = accuracy(float_scores, runtime_scores, y, args.min_accuracy_ratio)
+
+    for line in summary_lines(model, runtime.model) + [""] + operator_lines(parsed):
+        say(line)
+    if result is not None:
+        say(
+            f"\naccuracy on {result.samples} samples: "
+            f"float ({source.float_engine}) {result.float_accuracy:.2%}, "
+            f"{activations} (tinyml runtime) {result.runtime_accuracy:.2%}"
+        )
+        if not result.ok:
+            print(
+                f"tinyml-convert: warning: quantized accuracy is {result.ratio:.1%} of float, "
+                f"below {args.min_accuracy_ratio:.0%}",
+                file=sys.stderr,
+            )
+    elif data.y is None:
+        say("\naccuracy not checked: DATA has no labels `y`")
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_bytes(model)
+    card_path: Path = args.card or args.output.with_suffix(".json")
+    card = {
+        "model": args.output.name,
+        "bytes": len(model),
+        "sha256": sha256(model),
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "tool": tool_metadata["tool"],
+        "runtime_version": runtime.version,
+        "source": str(args.model),
+        "quantization": {
+            "activations": activations,
+            "weights": "int8",
+            "io": "float32" if args.float_io else activations,
+            "calibration_samples": len(calibration),
+        },
+        "arena_bytes": runtime.model.arena_bytes,
+        "state_bytes": runtime.model.state_bytes,
+        "inputs": [t.__dict__ | {"shape": list(t.shape)} for t in runtime.model.inputs],
+        "outputs": [t.__dict__ | {"shape": list(t.shape)} for t in runtime.model.outputs],
+        "operators": [
+            {"name": op.name, "version": op.version, "layer": op.layer(parsed)} for op in parsed.operators
+        ],
+        "labels": labels,
+        "accuracy": None
+        if result is None
+        else {
+            "samples": result.samples,
+            "float": result.float_accuracy,
+            "tinyml": result.runtime_accuracy,
+            "ratio": result.ratio,
+            "min_ratio": result.min_ratio,
+        },
+    }
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    written = [str(args.output), str(card_path)]
+    if args.c_source is not None:
+        args.c_source.parent.mkdir(parents=True, exist_ok=True)
+        args.c_source.write_text(c_source(model, c_identifier(args.output.stem) + "_tflite"))
+        written.append(str(args.c_source))
+    say("\nwrote " + ", ".join(written))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return convert(args)
+    except (ConvertError, DataError, QuantizeError, RunError) as e:
+        print(f"tinyml-convert: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
