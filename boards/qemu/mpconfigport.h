@@ -20,8 +20,13 @@
 // Native modules (.mpy with machine code) for this architecture: the thumb
 // emitter selects the .mpy architecture (armv7emsp on the M4F, armv6m on
 // the M0) and brings @micropython.native along.
+// A firmware built for one frozen model may leave them out (-DBOARD_NATIVE_MPY=0,
+// 14 KB of flash on the M0).
+#ifndef BOARD_NATIVE_MPY
+#define BOARD_NATIVE_MPY (1)
+#endif
 #define MICROPY_PERSISTENT_CODE_LOAD (1)
-#define MICROPY_EMIT_THUMB (1)
+#define MICROPY_EMIT_THUMB (BOARD_NATIVE_MPY)
 #define MICROPY_EMIT_INLINE_THUMB (0)
 #define MICROPY_MAKE_POINTER_CALLABLE(p) ((void *)((mp_uint_t)(p) | 1))
 

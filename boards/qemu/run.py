@@ -131,7 +131,8 @@ def qemu_command(
         "-serial", serial,
         "-semihosting-config", semihosting,
         "-icount", ICOUNT,
-        "-kernel", str(firmware or board.firmware()),
+        # QEMU runs in the semihosting directory: the firmware path must be absolute.
+        "-kernel", str((firmware or board.firmware()).resolve()),
     ]  # fmt: skip
 
 
@@ -193,7 +194,13 @@ def run_script(
         return RunResult(process.returncode, output)
 
 
-def run_code(board: Board, code: str, fs_dir: Path | None = None, timeout: float = 60.0) -> RunResult:
+def run_code(
+    board: Board,
+    code: str,
+    fs_dir: Path | None = None,
+    timeout: float = 60.0,
+    firmware: Path | None = None,
+) -> RunResult:
     """Run MicroPython source code (written to a script in the semihosting directory)."""
     with contextlib.ExitStack() as stack:
         if fs_dir is None:
@@ -201,7 +208,7 @@ def run_code(board: Board, code: str, fs_dir: Path | None = None, timeout: float
         script = fs_dir / "_run_code.py"
         script.write_text(code, encoding="utf-8")
         try:
-            return run_script(board, script, fs_dir, timeout=timeout)
+            return run_script(board, script, fs_dir, timeout=timeout, firmware=firmware)
         finally:
             script.unlink(missing_ok=True)
 

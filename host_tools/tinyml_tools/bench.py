@@ -7,13 +7,19 @@ needs: ours is arena + state block, TFLM's is its allocator's total
 (arena_used_bytes). Figures to look at, not a test: timings vary with the
 machine's load, so read the ratios.
 
-    python -m tinyml_tools.bench [MODEL.tflite ...] [--repeat N] [--json]
+Then, unless --no-boards, the exact instruction count of one invoke on the
+emulated Cortex-M4 (and Cortex-M0 where the model fits) beside TFLM's
+reference and CMSIS-NN counts from ../shared/docs/perf-anchors.md
+(tinyml_tools.board_bench).
+
+    python -m tinyml_tools.bench [MODEL.tflite ...] [--repeat N] [--json] [--no-boards]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 from dataclasses import asdict, dataclass
@@ -21,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_tools import tflm
+from tinyml_tools import board_bench, tflm
 from tinyml_tools.run import RunError, run_model
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +105,76 @@ def print_table(rows: list[ModelFigures]) -> None:
         )
 
 
+@dataclass
+class BoardRow:
+    model: str
+    target: str
+    figures: board_bench.BoardBench | None
+    note: str = ""  # why there are no figures (does not fit, ...)
+
+
+def measure_on_boards(paths: list[Path]) -> list[BoardRow]:
+    """Every model on the emulated M4, and on the M0 when it can fit there."""
+    rows = []
+    for path in paths:
+        m4: board_bench.BoardBench | None = None
+        for target in ("m4", "m0"):
+            print(f"[board {target}] {path.name}", file=sys.stderr, flush=True)
+            if (
+                target == "m0"
+                and m4 is not None
+                and m4.arena_bytes + m4.state_bytes > board_bench.M0_RAM_BYTES
+            ):
+                note = (
+                    f"arena+state {m4.arena_bytes + m4.state_bytes} B > {board_bench.M0_RAM_BYTES} B of RAM"
+                )
+                rows.append(BoardRow(path.stem, target, None, note))
+                continue
+            try:
+                figures = board_bench.run_bench(target, path)
+            except board_bench.DoesNotFit as e:
+                rows.append(BoardRow(path.stem, target, None, f"does not fit: {e}"))
+                continue
+            except board_bench.BoardBenchError as e:
+                rows.append(BoardRow(path.stem, target, None, f"failed: {str(e).splitlines()[-1]}"))
+                continue
+            if target == "m4":
+                m4 = figures
+            rows.append(BoardRow(path.stem, target, figures))
+    return rows
+
+
+def print_board_table(rows: list[BoardRow], anchors: dict[str, board_bench.TflmAnchor]) -> None:
+    """Our instructions per invoke beside TFLM's (perf-anchors.md: same core, same input)."""
+    header = (
+        f"{'model':<24} {'core':<4} {'instructions':>12} {'instr/MAC':>9} {'TFLM ref':>11} {'ref/ours':>8} "
+        f"{'CMSIS-NN':>10} {'CMSIS/ours':>10}   {'arena+state':>12} {'TFLM arena':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        f = row.figures
+        if f is None:
+            print(f"{row.model:<24} {row.target:<4} {row.note}")
+            continue
+        per_mac = f"{f.instructions_per_mac:.2f}" if f.instructions_per_mac is not None else "-"
+        ram = f"{f.arena_bytes}+{f.state_bytes}"
+        anchor = anchors.get(row.model) if row.target == "m4" else None
+        if anchor is None:
+            print(
+                f"{f.model:<24} {row.target:<4} {f.instructions:>12} {per_mac:>9} {'':>11} {'':>8} "
+                f"{'':>10} {'':>10}   {ram:>12}"
+            )
+            continue
+        print(
+            f"{f.model:<24} {row.target:<4} {f.instructions:>12} {per_mac:>9} "
+            f"{anchor.reference_instructions:>11} {anchor.reference_instructions / f.instructions:>7.2f}x "
+            f"{anchor.cmsis_nn_instructions:>10} {anchor.cmsis_nn_instructions / f.instructions:>9.2f}x   "
+            f"{ram:>12} {anchor.arena_bytes:>10}"
+        )
+    print("ref/ours, CMSIS/ours: TFLM's instructions over ours (above 1: we retire fewer).")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tinyml_tools.bench",
@@ -108,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("models", nargs="*", type=Path, help="models to measure (default: the shared models)")
     parser.add_argument("--repeat", type=int, default=20, help="timed invokes per model (default 20)")
     parser.add_argument("--json", action="store_true", help="one JSON object per model instead of a table")
+    parser.add_argument(
+        "--no-boards",
+        action="store_true",
+        help="skip the emulated-board table (qemu-system-arm instruction counts)",
+    )
     args = parser.parse_args(argv)
     paths = args.models or [SHARED_MODELS / f"{name}.tflite" for name in DEFAULT_MODELS]
     rows = []
@@ -123,6 +204,20 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(asdict(r)))
     else:
         print_table(rows)
+    if not args.no_boards and not (shutil.which("qemu-system-arm") and shutil.which("arm-none-eabi-gcc")):
+        print("\nEmulated boards: skipped (needs qemu-system-arm and arm-none-eabi-gcc)")
+    elif not args.no_boards:
+        board_rows = measure_on_boards(paths)
+        if args.json:
+            for b in board_rows:
+                print(json.dumps(b.figures.to_json_dict() if b.figures else asdict(b)))
+        else:
+            print()
+            print(
+                "Emulated boards (qemu-system-arm -icount): retired instructions of one invoke, "
+                "perf-anchors input"
+            )
+            print_board_table(board_rows, board_bench.read_perf_anchors())
     return 0
 
 

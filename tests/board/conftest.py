@@ -6,6 +6,7 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -66,3 +67,47 @@ def mpremote(device: str, *args: str, timeout: float = 60.0) -> subprocess.Compl
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
     return result
+
+
+@pytest.fixture(scope="session")
+def m4_core_firmware() -> Path:
+    """The M4 firmware without the tinyml user C module: tinyml comes as a native .mpy."""
+    build = PROJECT_ROOT / "build" / "firmware" / "mps2-an386-core"
+    return build_firmware("mps2-an386", "USER_C_MODULES=", f"BUILD={build}")
+
+
+_natmods: dict[str, Path] = {}
+
+
+def build_natmod(arch: str) -> Path:
+    """build/natmod/ARCH/tinyml.mpy, brought up to date once per session."""
+    if arch not in _natmods:
+        command = ["make", "-C", str(PROJECT_ROOT / "micropython_module" / "natmod"), f"ARCH={arch}"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, f"{command}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        _natmods[arch] = PROJECT_ROOT / "build" / "natmod" / arch / "tinyml.mpy"
+    return _natmods[arch]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How tinyml reaches the M4: built into the firmware, or a native module beside the script."""
+
+    firmware: Path
+    natmod: Path | None
+
+    def install(self, fs_dir: Path) -> None:
+        """Put what `import tinyml` needs into the semihosting directory."""
+        if self.natmod is not None:
+            runner.SemihostingDir(fs_dir).write("tinyml.mpy", self.natmod.read_bytes())
+
+
+DELIVERIES = ["built-in", "natmod-armv7emsp", "natmod-armv6m"]
+
+
+@pytest.fixture(scope="session", params=DELIVERIES)
+def delivery(request: pytest.FixtureRequest) -> Delivery:
+    if request.param == "built-in":
+        return Delivery(request.getfixturevalue("m4_firmware"), None)
+    arch = request.param.split("-", 1)[1]
+    return Delivery(request.getfixturevalue("m4_core_firmware"), build_natmod(arch))

@@ -25,14 +25,16 @@ print(gc.mem_free() > 4000)
 """
     result = runner.run_code(m0, code, tmp_path)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [
+    lines = result.output.splitlines()
+    assert lines[:4] + lines[5:] == [
         "microbit 16000000",
         "2470 3.5 1099511627776",
         "written on the M0 ['m0.txt']",
         "True",
-        str(2 * (2_000_000 - 1000)),
         "True",
     ]
+    # The M0's counter is exact to +-1 per reading (boards/qemu/README.md).
+    assert abs(int(lines[4]) - 2 * (2_000_000 - 1000)) <= 1
 
 
 def test_mpremote_on_the_m0(m0: object, m0_firmware: Path, tmp_path: Path) -> None:

@@ -106,7 +106,10 @@ uint64_t board_instructions(void) {
     uint64_t ticks = ticks_locked(&interrupts);
     board_restore_irq(irq_state);
     // ticks = floor(k * ticks-per-instruction) after k instructions, so
-    // k = ceil(ticks * instructions-per-tick).
+    // k = ceil(ticks * instructions-per-tick). Exact on the M4 (40 ns ticks).
+    // On the M0 QEMU's SysTick period is 62.5 ns, which its timer keeps on a
+    // whole-ns grid: at some phases a reading is one tick off either way, so
+    // counts there are exact to +-1 instruction (no rounding rule avoids it).
     uint64_t instructions = (ticks * BOARD_INSTRUCTIONS_PER_TICK_NUM + BOARD_INSTRUCTIONS_PER_TICK_DEN - 1)
         / BOARD_INSTRUCTIONS_PER_TICK_DEN;
     return instructions - (uint64_t)interrupts * SYSTICK_HANDLER_INSTRUCTIONS;
