@@ -27,6 +27,11 @@
 #endif
 #define MICROPY_PERSISTENT_CODE_LOAD (1)
 #define MICROPY_EMIT_THUMB (BOARD_NATIVE_MPY)
+// The thumb emitter assumes ARMv7-M unless told otherwise; on the Cortex-M0
+// its code for @micropython.native/viper would hard-fault.
+#if defined(__ARM_ARCH_6M__)
+#define MICROPY_EMIT_THUMB_ARMV7M (0)
+#endif
 #define MICROPY_EMIT_INLINE_THUMB (0)
 #define MICROPY_MAKE_POINTER_CALLABLE(p) ((void *)((mp_uint_t)(p) | 1))
 
