@@ -876,7 +876,8 @@ tml_status tml_reset(tml_model *m) {
     for (int i = 0; i < m->num_tensors; i++) {
         tml_tensor *t = &m->tensors[i];
         if (t->kind == TML_TENSOR_VARIABLE) {
-            memset(t->data, 0, t->bytes);
+            /* TFLM resets int8 state to its zero point (the quantized 0.0). */
+            memset(t->data, t->type == TML_INT8 ? (int)(uint8_t)t->zero_point : 0, t->bytes);
         }
     }
     for (int i = 0; i < m->num_nodes; i++) {

@@ -87,7 +87,12 @@
     X(UNPACK) \
 
 /* Learned layers beyond convolution (sequence models, transposed conv, ...). */
-#define TML_OPS_LEARNED(X)
+#define TML_OPS_LEARNED(X) \
+    X(BATCH_MATMUL) \
+    X(SVDF) \
+    X(TRANSPOSE_CONV) \
+    X(UNIDIRECTIONAL_SEQUENCE_LSTM) \
+
 
 /* Audio feature extraction: TFLM's signal library (custom operators), and
  * the builtins its preprocessing models need besides the ones above. */
@@ -261,6 +266,9 @@
 #endif
 
 /* ---- defaults: learned ---- */
+#ifndef TML_OP_BATCH_MATMUL
+#define TML_OP_BATCH_MATMUL TML_OP_DEFAULT
+#endif
 
 /* ---- defaults: signal ---- */
 #ifndef TML_OP_CAST
@@ -295,6 +303,20 @@
 #endif
 #ifndef TML_OP_SIGNAL_WINDOW
 #define TML_OP_SIGNAL_WINDOW TML_OP_DEFAULT
+#endif
+
+/* ---- defaults: learned ---- */
+#ifndef TML_OP_BATCH_MATMUL
+#define TML_OP_BATCH_MATMUL TML_OP_DEFAULT
+#endif
+#ifndef TML_OP_SVDF
+#define TML_OP_SVDF TML_OP_DEFAULT
+#endif
+#ifndef TML_OP_TRANSPOSE_CONV
+#define TML_OP_TRANSPOSE_CONV TML_OP_DEFAULT
+#endif
+#ifndef TML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM
+#define TML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM TML_OP_DEFAULT
 #endif
 
 #endif /* TML_CONFIG_H */

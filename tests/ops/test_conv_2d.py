@@ -3,7 +3,8 @@
 Each case builds a one-operator model (seeded random weights, bias and
 quantization), runs it on seeded random inputs through our engine and through
 TFLM, and requires identical output bytes. Cases cover int8 (per-tensor and
-per-channel weights) and float32; SAME / VALID padding; strides 1-3;
+per-channel weights), 16x8 (int16 activations, int8 weights, int64 bias) and
+float32; SAME / VALID padding; strides 1-3;
 dilations 1-2; fused activations; zero points at the int8 extremes; absent
 bias; batches; grouped convolution; odd filter shapes. The error cases state
 what the engine refuses and that it says why.
@@ -82,7 +83,9 @@ def build(c: Conv, version: int | None = None) -> bytes:
         outputs = [TensorSpec(output_shape(c), "float32")]
         return single_op_model("CONV_2D", inputs, outputs, options, version or (6 if c.groups > 1 else 1))
 
-    input_scale = float(rng.uniform(0.01, 0.1))
+    int16 = c.dtype == "int16"
+    # int16 activations span 256 times the int8 range at a 256 times finer scale.
+    input_scale = float(rng.uniform(0.01, 0.1)) / (256.0 if int16 else 1.0)
     if c.per_channel:
         weight_scales = [float(s) for s in rng.uniform(0.002, 0.02, c.out_channels)]
     else:
@@ -91,21 +94,30 @@ def build(c: Conv, version: int | None = None) -> bytes:
     # An output scale that keeps most results inside int8 without clamping.
     output_scale = input_scale * float(np.mean(weight_scales)) * 100.0 * math.sqrt(taps)
     weights = rng.integers(-127, 128, filter_shape).astype(np.int8)
-    bias_values = rng.integers(-20000, 20001, c.out_channels).astype(np.int32)
+    bias_range = 20000 * (256 if int16 else 1)
+    bias_values = rng.integers(-bias_range, bias_range + 1, c.out_channels).astype(
+        np.int64 if int16 else np.int32
+    )
     bias_scales = [input_scale * s for s in weight_scales]
     inputs = [
-        TensorSpec(c.input_shape, "int8", input_scale, c.input_zero_point),
+        TensorSpec(c.input_shape, c.dtype, input_scale, 0 if int16 else c.input_zero_point),
         TensorSpec(
             filter_shape, "int8", weight_scales if c.per_channel else weight_scales[0], 0, data=weights
         ),
         TensorSpec(
-            (c.out_channels,), "int32", bias_scales if c.per_channel else bias_scales[0], 0, data=bias_values
+            (c.out_channels,),
+            "int64" if int16 else "int32",
+            bias_scales if c.per_channel else bias_scales[0],
+            0,
+            data=bias_values,
         )
         if c.bias
         else None,
     ]
-    outputs = [TensorSpec(output_shape(c), "int8", output_scale, c.output_zero_point)]
-    return single_op_model("CONV_2D", inputs, outputs, options, version or (6 if c.groups > 1 else 3))
+    outputs = [TensorSpec(output_shape(c), c.dtype, output_scale, 0 if int16 else c.output_zero_point)]
+    return single_op_model(
+        "CONV_2D", inputs, outputs, options, version or (6 if c.groups > 1 else 4 if int16 else 3)
+    )
 
 
 def assert_same_bytes(ours: list[np.ndarray], theirs: list[np.ndarray]) -> None:
@@ -185,6 +197,22 @@ INT8_CASES = [
     Conv("groups_4_stride_2_relu", (1, 8, 8, 8), out_channels=8, groups=4, stride=(2, 2), activation="RELU"),
 ]
 
+# int16 zero points are 0 (TFLM requires it), so the zero point cases have no
+# int16 twin.
+INT16_CASES = [
+    *(c for c in geometry_sweep("int16") if c.name.endswith(("s1_same_d1", "s2_valid_d2", "s3_same_d2"))),
+    Conv("int16_pointwise_1x1", (1, 5, 5, 8), (1, 1), 6, dtype="int16"),
+    Conv("int16_per_tensor", per_channel=False, dtype="int16"),
+    Conv("int16_relu", activation="RELU", dtype="int16"),
+    Conv("int16_relu6", activation="RELU6", dtype="int16"),
+    Conv("int16_relu_n1_to_1", activation="RELU_N1_TO_1", dtype="int16"),
+    Conv("int16_no_bias", bias=False, dtype="int16"),
+    Conv("int16_no_bias_per_tensor", bias=False, per_channel=False, dtype="int16"),
+    Conv("int16_batch_2", (2, 6, 6, 3), dtype="int16"),
+    Conv("int16_deep_channels", (1, 4, 4, 32), (3, 3), 16, dtype="int16"),
+    Conv("int16_groups_2", (1, 6, 6, 4), out_channels=6, groups=2, dtype="int16"),
+]
+
 FLOAT_CASES = [
     *geometry_sweep("float32"),
     Conv("float32_pointwise_1x1", (1, 5, 5, 8), (1, 1), 6, dtype="float32"),
@@ -199,7 +227,7 @@ FLOAT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", INT8_CASES + FLOAT_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", INT8_CASES + INT16_CASES + FLOAT_CASES, ids=lambda c: c.name)
 def test_matches_tflm(case: Conv, host_runner: object) -> None:
     assert_matches_tflm(build(case))
 
@@ -212,35 +240,27 @@ def refused(model: bytes) -> str:
     return excinfo.value.message
 
 
-def test_int16_activations_are_refused_by_name(host_runner: object) -> None:
-    model = single_op_model(
+def int16_model(input_zero_point: int, bias: TensorSpec | None) -> bytes:
+    return single_op_model(
         "CONV_2D",
         [
-            TensorSpec((1, 4, 4, 2), "int16", 0.01, 0),
+            TensorSpec((1, 4, 4, 2), "int16", 0.01, input_zero_point),
             TensorSpec((2, 3, 3, 2), "int8", 0.01, 0, data=np.ones((2, 3, 3, 2), np.int8)),
-            None,
+            bias,
         ],
         [TensorSpec((1, 4, 4, 2), "int16", 0.1, 0)],
         {"padding": "SAME", "stride_w": 1, "stride_h": 1},
         version=4,
     )
-    message = refused(model)
-    assert "CONV_2D" in message and "int16" in message
 
 
-def test_hybrid_float_input_int8_filter_is_refused(host_runner: object) -> None:
-    model = single_op_model(
-        "CONV_2D",
-        [
-            TensorSpec((1, 4, 4, 2), "float32"),
-            TensorSpec((2, 3, 3, 2), "int8", [0.01, 0.02], 0, data=np.ones((2, 3, 3, 2), np.int8)),
-            TensorSpec((2,), "float32", data=np.zeros(2, np.float32)),
-        ],
-        [TensorSpec((1, 4, 4, 2), "float32")],
-        {"padding": "SAME", "stride_w": 1, "stride_h": 1},
-        version=5,
-    )
-    assert "hybrid" in refused(model)
+def test_int16_zero_point_other_than_0_is_refused(host_runner: object) -> None:
+    assert "int16 input zero point must be 0" in refused(int16_model(3, None))
+
+
+def test_int16_with_int32_bias_is_refused(host_runner: object) -> None:
+    bias = TensorSpec((2,), "int32", 0.0001, 0, data=np.zeros(2, np.int32))
+    assert "bias must be int64" in refused(int16_model(0, bias))
 
 
 def small_int8_model(

@@ -3,7 +3,8 @@
 Each case builds a one-operator model (seeded random weights, bias and
 quantization), runs it on seeded random inputs through our engine and through
 TFLM, and requires identical output bytes. Cases cover int8 (per-tensor and
-per-channel weights) and float32; SAME / VALID padding; strides 1-3;
+per-channel weights), 16x8 (int16 activations, int8 weights, int64 bias) and
+float32; SAME / VALID padding; strides 1-3;
 dilations 1-2; depth multipliers 1-3; fused activations; zero points at the
 int8 extremes; batches; odd filter shapes.
 
@@ -92,7 +93,9 @@ def build(c: Depthwise, version: int | None = None) -> bytes:
         default_version = 2 if c.dilation != (1, 1) else 1
         return single_op_model("DEPTHWISE_CONV_2D", inputs, outputs, options, version or default_version)
 
-    input_scale = float(rng.uniform(0.01, 0.1))
+    int16 = c.dtype == "int16"
+    # int16 activations span 256 times the int8 range at a 256 times finer scale.
+    input_scale = float(rng.uniform(0.01, 0.1)) / (256.0 if int16 else 1.0)
     if c.per_channel:
         weight_scales = [float(s) for s in rng.uniform(0.002, 0.02, out_channels)]
     else:
@@ -101,12 +104,15 @@ def build(c: Depthwise, version: int | None = None) -> bytes:
     # An output scale that keeps most results inside int8 without clamping.
     output_scale = input_scale * float(np.mean(weight_scales)) * 100.0 * math.sqrt(taps)
     weights = rng.integers(-127, 128, filter_shape).astype(np.int8)
-    bias_values = rng.integers(-20000, 20001, out_channels).astype(np.int32)
+    bias_range = 20000 * (256 if int16 else 1)
+    bias_values = rng.integers(-bias_range, bias_range + 1, out_channels).astype(
+        np.int64 if int16 else np.int32
+    )
     if c.bias == "zero":
         bias_values[:] = 0
     bias_scales = [input_scale * s for s in weight_scales]
     inputs = [
-        TensorSpec(c.input_shape, "int8", input_scale, c.input_zero_point),
+        TensorSpec(c.input_shape, c.dtype, input_scale, 0 if int16 else c.input_zero_point),
         TensorSpec(
             filter_shape,
             "int8",
@@ -118,11 +124,15 @@ def build(c: Depthwise, version: int | None = None) -> bytes:
         None
         if c.bias == "absent"
         else TensorSpec(
-            (out_channels,), "int32", bias_scales if c.per_channel else bias_scales[0], 0, data=bias_values
+            (out_channels,),
+            "int64" if int16 else "int32",
+            bias_scales if c.per_channel else bias_scales[0],
+            0,
+            data=bias_values,
         ),
     ]
-    outputs = [TensorSpec(output_shape(c), "int8", output_scale, c.output_zero_point)]
-    return single_op_model("DEPTHWISE_CONV_2D", inputs, outputs, options, version or 3)
+    outputs = [TensorSpec(output_shape(c), c.dtype, output_scale, 0 if int16 else c.output_zero_point)]
+    return single_op_model("DEPTHWISE_CONV_2D", inputs, outputs, options, version or (5 if int16 else 3))
 
 
 def assert_same_bytes(ours: list[np.ndarray], theirs: list[np.ndarray]) -> None:
@@ -199,6 +209,20 @@ INT8_CASES = [
     Depthwise("batch_3_multiplier_2_stride_2", (3, 7, 5, 2), multiplier=2, stride=(2, 2)),
 ]
 
+# int16 zero points are 0 (TFLM requires it): no zero point cases.
+INT16_CASES = [
+    *(c for c in geometry_sweep("int16") if c.name.endswith(("s1_same_d1", "s2_valid_d2", "s3_same_d2"))),
+    Depthwise("int16_multiplier_2", multiplier=2, dtype="int16"),
+    Depthwise("int16_multiplier_3_stride_2", multiplier=3, stride=(2, 2), dtype="int16"),
+    Depthwise("int16_per_tensor", per_channel=False, dtype="int16"),
+    Depthwise("int16_relu", activation="RELU", dtype="int16"),
+    Depthwise("int16_relu6", activation="RELU6", dtype="int16"),
+    Depthwise("int16_relu_n1_to_1", activation="RELU_N1_TO_1", dtype="int16"),
+    Depthwise("int16_no_bias", bias="absent", dtype="int16"),
+    Depthwise("int16_batch_2", (2, 6, 6, 3), dtype="int16"),
+    Depthwise("int16_kws_layer", (1, 25, 5, 64), (3, 3), dtype="int16"),
+]
+
 FLOAT_CASES = [
     *geometry_sweep("float32"),
     Depthwise("float32_multiplier_2", multiplier=2, dtype="float32"),
@@ -212,7 +236,7 @@ FLOAT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", INT8_CASES + FLOAT_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", INT8_CASES + INT16_CASES + FLOAT_CASES, ids=lambda c: c.name)
 def test_matches_tflm(case: Depthwise, host_runner: object) -> None:
     assert_matches_tflm(case)
 
@@ -266,7 +290,7 @@ def test_filter_with_leading_dimension_other_than_1_is_refused(host_runner: obje
     assert "first dimension" in message
 
 
-def test_int16_activations_are_refused_by_name(host_runner: object) -> None:
+def test_int16_output_zero_point_other_than_0_is_refused(host_runner: object) -> None:
     model = single_op_model(
         "DEPTHWISE_CONV_2D",
         [
@@ -274,27 +298,11 @@ def test_int16_activations_are_refused_by_name(host_runner: object) -> None:
             TensorSpec((1, 3, 3, 2), "int8", 0.01, 0, data=np.ones((1, 3, 3, 2), np.int8)),
             TensorSpec((2,), "int64", 0.0001, 0, data=np.zeros(2, np.int64)),
         ],
-        [TensorSpec((1, 4, 4, 2), "int16", 0.1, 0)],
+        [TensorSpec((1, 4, 4, 2), "int16", 0.1, 7)],
         {**SAME_1, "depth_multiplier": 1},
-        version=3,
+        version=5,
     )
-    message = refused(model)
-    assert "DEPTHWISE_CONV_2D" in message and "int16" in message
-
-
-def test_hybrid_float_input_int8_filter_is_refused(host_runner: object) -> None:
-    model = single_op_model(
-        "DEPTHWISE_CONV_2D",
-        [
-            TensorSpec((1, 4, 4, 2), "float32"),
-            TensorSpec((1, 3, 3, 2), "int8", 0.01, 0, data=np.ones((1, 3, 3, 2), np.int8)),
-            TensorSpec((2,), "float32", data=np.zeros(2, np.float32)),
-        ],
-        [TensorSpec((1, 4, 4, 2), "float32")],
-        {**SAME_1, "depth_multiplier": 1},
-        version=3,
-    )
-    assert "hybrid" in refused(model)
+    assert "int16 output zero point must be 0" in refused(model)
 
 
 def test_relu_n1_to_1_with_a_tiny_output_scale_is_refused(host_runner: object) -> None:
@@ -311,6 +319,6 @@ def test_relu_n1_to_1_with_a_tiny_output_scale_is_refused(host_runner: object) -
     assert "too small for RELU_N1_TO_1" in refused(model)
 
 
-def test_versions_above_3_are_refused_at_load(host_runner: object) -> None:
-    message = refused(build(Depthwise("version_4"), version=4))
-    assert "DEPTHWISE_CONV_2D" in message and "version 4" in message
+def test_versions_above_6_are_refused_at_load(host_runner: object) -> None:
+    message = refused(build(Depthwise("version_7"), version=7))
+    assert "DEPTHWISE_CONV_2D" in message and "version 7" in message

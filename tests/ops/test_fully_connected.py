@@ -57,7 +57,10 @@ def build(c: FC, version: int | None = None, bias_scale_factor: float = 1.0) -> 
     rng = np.random.default_rng(sum(map(ord, c.name)))
     weight_shape = (c.units, c.row)
     options = {"fused_activation_function": c.activation, "keep_num_dims": c.keep_num_dims}
-    default_version = 6 if not c.bias else 5 if c.keep_num_dims else 4 if c.dtype == "int8" else 1
+    int16 = c.dtype == "int16"
+    default_version = (
+        7 if int16 else 6 if not c.bias else 5 if c.keep_num_dims else 4 if c.dtype == "int8" else 1
+    )
     if c.dtype == "float32":
         weights = rng.standard_normal(weight_shape).astype(np.float32)
         bias = rng.standard_normal(c.units).astype(np.float32)
@@ -69,7 +72,8 @@ def build(c: FC, version: int | None = None, bias_scale_factor: float = 1.0) -> 
         outputs = [TensorSpec(output_shape(c), "float32")]
         return single_op_model("FULLY_CONNECTED", inputs, outputs, options, version or default_version)
 
-    input_scale = float(rng.uniform(0.01, 0.1))
+    # int16 activations span 256 times the int8 range at a 256 times finer scale.
+    input_scale = float(rng.uniform(0.01, 0.1)) / (256.0 if int16 else 1.0)
     if c.per_channel:
         weight_scales = [float(s) for s in rng.uniform(0.002, 0.02, c.units)]
     else:
@@ -77,10 +81,11 @@ def build(c: FC, version: int | None = None, bias_scale_factor: float = 1.0) -> 
     # An output scale that keeps most results inside int8 without clamping.
     output_scale = input_scale * float(np.mean(weight_scales)) * 100.0 * math.sqrt(c.row)
     weights = rng.integers(-127, 128, weight_shape).astype(np.int8)
-    bias_values = rng.integers(-20000, 20001, c.units).astype(np.int32)
+    bias_range = 20000 * (256 if int16 else 1)
+    bias_values = rng.integers(-bias_range, bias_range + 1, c.units).astype(np.int64 if int16 else np.int32)
     bias_scales = [input_scale * s * bias_scale_factor for s in weight_scales]
     inputs = [
-        TensorSpec(c.input_shape, "int8", input_scale, c.input_zero_point),
+        TensorSpec(c.input_shape, c.dtype, input_scale, 0 if int16 else c.input_zero_point),
         TensorSpec(
             weight_shape,
             "int8",
@@ -88,11 +93,17 @@ def build(c: FC, version: int | None = None, bias_scale_factor: float = 1.0) -> 
             c.weight_zero_point,
             data=weights,
         ),
-        TensorSpec((c.units,), "int32", bias_scales if c.per_channel else bias_scales[0], 0, data=bias_values)
+        TensorSpec(
+            (c.units,),
+            "int64" if int16 else "int32",
+            bias_scales if c.per_channel else bias_scales[0],
+            0,
+            data=bias_values,
+        )
         if c.bias
         else None,
     ]
-    outputs = [TensorSpec(output_shape(c), "int8", output_scale, c.output_zero_point)]
+    outputs = [TensorSpec(output_shape(c), c.dtype, output_scale, 0 if int16 else c.output_zero_point)]
     return single_op_model("FULLY_CONNECTED", inputs, outputs, options, version or default_version)
 
 
@@ -162,6 +173,19 @@ INT8_CASES = [
     FC("kept_rank_2", (3, 24), keep_num_dims=True),
 ]
 
+# int16 zero points are 0 (TFLM requires it): no activation zero point cases.
+INT16_CASES = [
+    *(c for c in shape_sweep("int16") if "flattened" not in c.name and "one_row" not in c.name),
+    FC("int16_relu", activation="RELU", dtype="int16"),
+    FC("int16_relu6", activation="RELU6", dtype="int16"),
+    FC("int16_relu_n1_to_1", activation="RELU_N1_TO_1", dtype="int16"),
+    FC("int16_no_bias", bias=False, dtype="int16"),
+    FC("int16_weight_zero_point_3", weight_zero_point=3, dtype="int16"),
+    FC("int16_per_channel", per_channel=True, dtype="int16"),
+    FC("int16_per_channel_batch_3_no_bias", (3, 24), per_channel=True, bias=False, dtype="int16"),
+    FC("int16_long_rows", (2, 2048), units=8, dtype="int16"),
+]
+
 FLOAT_CASES = [
     *shape_sweep("float32"),
     FC("float32_relu", activation="RELU", dtype="float32"),
@@ -173,7 +197,7 @@ FLOAT_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", INT8_CASES + FLOAT_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", INT8_CASES + INT16_CASES + FLOAT_CASES, ids=lambda c: c.name)
 def test_matches_tflm(case: FC, host_runner: object) -> None:
     assert_matches_tflm(build(case))
 
@@ -276,35 +300,19 @@ def test_bias_scale_within_tflm_tolerance_is_accepted(host_runner: object) -> No
     assert_matches_tflm(build(FC("near_bias_scale"), bias_scale_factor=1.001))
 
 
-def test_hybrid_float_input_int8_weights_is_refused(host_runner: object) -> None:
+def test_int16_input_zero_point_other_than_0_is_refused(host_runner: object) -> None:
     model = single_op_model(
         "FULLY_CONNECTED",
         [
-            TensorSpec((1, 4), "float32"),
-            TensorSpec((2, 4), "int8", 0.01, 0, data=np.ones((2, 4), np.int8)),
-            TensorSpec((2,), "float32", data=np.zeros(2, np.float32)),
-        ],
-        [TensorSpec((1, 2), "float32")],
-        {},
-        version=3,
-    )
-    assert "hybrid" in refused(model)
-
-
-def test_int16_activations_are_refused_by_name(host_runner: object) -> None:
-    model = single_op_model(
-        "FULLY_CONNECTED",
-        [
-            TensorSpec((1, 4), "int16", 0.01, 0),
+            TensorSpec((1, 4), "int16", 0.01, 2),
             TensorSpec((2, 4), "int8", 0.01, 0, data=np.ones((2, 4), np.int8)),
             None,
         ],
         [TensorSpec((1, 2), "int16", 0.1, 0)],
         {},
-        version=6,
+        version=7,
     )
-    message = refused(model)
-    assert "FULLY_CONNECTED" in message and "int16" in message
+    assert "int16 input zero point must be 0" in refused(model)
 
 
 def test_shuffled_weights_format_is_refused(host_runner: object) -> None:
@@ -353,6 +361,6 @@ def test_input_must_divide_into_rows(host_runner: object) -> None:
     assert "depth 8" in refused(model)
 
 
-def test_versions_above_6_are_refused_at_load(host_runner: object) -> None:
-    message = refused(build(FC("version_7"), version=7))
-    assert "FULLY_CONNECTED" in message and "version 7" in message
+def test_versions_above_7_are_refused_at_load(host_runner: object) -> None:
+    message = refused(build(FC("version_8"), version=8))
+    assert "FULLY_CONNECTED" in message and "version 8" in message

@@ -9,6 +9,8 @@
  * bias [C_out], output [N, OH, OW, C_out].
  */
 #include "conv_util.h"
+#include "hybrid.h"
+#include "arm/dsp_hooks.h"
 
 /* Conv2DOptions fields (schema.fbs). */
 enum {
@@ -66,7 +68,7 @@ static tml_status check_types(tml_model *m, const tml_tensor *input, const tml_t
     }
     if (input->type == TML_FLOAT32 && filter->type != TML_FLOAT32) {
         return tml_fail(m, TML_ERR_UNSUPPORTED,
-            "float32 input with %s filter (hybrid quantization) not supported; TFLM refuses it too",
+            "float32 input with %s filter not supported (float32, or int8 for a hybrid model)",
             tml_dtype_name(filter->type));
     }
     if (input->type != TML_FLOAT32 && filter->type != TML_INT8) {
@@ -116,6 +118,72 @@ static tml_status check_shapes(tml_model *m, const tml_tensor *input, const tml_
     return TML_OK;
 }
 
+/* ---- DSP-extension hook (arm/conv_2d_dsp.c): int8 on Cortex-M4/M7/M33 ---- */
+#if TML_HAVE_DSP
+static tml_dsp_conv conv_dsp_args(const conv_params *p, const tml_node *node, const conv_shape *s,
+    const tml_tensor *filter) {
+    const tml_requant rq = tml_requant_view(node, sizeof(conv_params), filter, &p->multiplier, &p->shift);
+    const tml_dsp_conv c = {.batches = s->batches, .in_h = s->in_h, .in_w = s->in_w, .in_c = s->in_c,
+        .f_h = s->f_h, .f_w = s->f_w, .f_in_c = s->f_in_c, .out_h = s->out_h, .out_w = s->out_w,
+        .out_c = s->out_c, .pad_h = p->pad_h, .pad_w = p->pad_w, .stride_h = p->stride_h,
+        .stride_w = p->stride_w, .dilation_h = p->dilation_h, .dilation_w = p->dilation_w,
+        .depth_multiplier = 1, .input_offset = p->input_offset, .output_offset = p->output_offset,
+        .act_min = p->act_min, .act_max = p->act_max, .multiplier = rq.multiplier, .shift = rq.shift,
+        .step = rq.step};
+    return c;
+}
+#endif
+/* ---- end of DSP-extension hook ---- */
+
+/* ---- hybrid (float32 input, int8 filter): LiteRT's arithmetic, see hybrid.h ---- */
+
+static tml_status conv_prepare_hybrid(tml_model *m, tml_node *node, int padding, int activation) {
+    conv_params *p = (conv_params *)node->params;
+    const tml_tensor *input = tml_node_input(m, node, 0);
+    const tml_tensor *filter = tml_node_input(m, node, 1);
+    const tml_tensor *bias = tml_node_input(m, node, 2);
+    const tml_tensor *output = tml_node_output(m, node, 0);
+    tml_status st = check_shapes(m, input, filter, bias, output);
+    if (st == TML_OK) {
+        st = tml_hybrid_check_tensors(m, filter, 0, filter->dims[0], bias, output);
+    }
+    if (st != TML_OK) {
+        return st;
+    }
+    const conv_shape s = conv_shape_of(input, filter, output);
+    if (s.f_in_c != s.in_c && !tml_weights_per_channel(filter)) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED,
+            "grouped hybrid convolution needs one filter scale per output channel (LiteRT reads past a single one)");
+    }
+    st = tml_conv_check_geometry(m, padding, input, s.f_h, s.f_w, p->stride_h, p->stride_w, p->dilation_h,
+        p->dilation_w, output, &p->pad_h, &p->pad_w);
+    if (st != TML_OK) {
+        return st;
+    }
+    node->scratch_bytes = tml_hybrid_scratch_bytes(s.batches, tml_numel(input));
+    if (node->scratch_bytes == 0) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "input too large to quantize");
+    }
+    tml_activation_range_float(activation, &p->f_act_min, &p->f_act_max);
+    tml_hybrid_store_scales(m, node, sizeof(conv_params), filter);
+    return TML_OK;
+}
+
+static void conv_eval_hybrid(const tml_node *node, const conv_shape *s, const tml_tensor *input,
+    const tml_tensor *filter, const tml_tensor *bias, tml_tensor *output) {
+    const conv_params *p = (const conv_params *)node->params;
+    const tml_hybrid_window w = {.pad_h = p->pad_h, .pad_w = p->pad_w, .stride_h = p->stride_h,
+        .stride_w = p->stride_w, .dilation_h = p->dilation_h, .dilation_w = p->dilation_w, .act_min = p->f_act_min,
+        .act_max = p->f_act_max};
+    const tml_hybrid_conv_shape hs = {.batches = s->batches, .in_h = s->in_h, .in_w = s->in_w, .in_c = s->in_c,
+        .f_h = s->f_h, .f_w = s->f_w, .f_in_c = s->f_in_c, .out_h = s->out_h, .out_w = s->out_w, .out_c = s->out_c};
+    const tml_hybrid_scales ws = tml_hybrid_scales_view(node, sizeof(conv_params), filter);
+    tml_hybrid_conv(&w, &hs, &ws, (const float *)input->data, (const int8_t *)filter->data,
+        bias != NULL ? (const float *)bias->data : NULL, (float *)output->data, node->scratch);
+}
+
+/* ---- end of hybrid ---- */
+
 static tml_status conv_prepare(tml_model *m, tml_node *node) {
     if (node->num_inputs < 2 || node->num_inputs > 3 || node->num_outputs != 1) {
         return tml_fail(m, TML_ERR_MODEL, "needs 2 or 3 inputs and 1 output, got %d and %d", node->num_inputs,
@@ -139,6 +207,9 @@ static tml_status conv_prepare(tml_model *m, tml_node *node) {
     p->dilation_w = tml_fb_i32(&fb, &opt, OPT_DILATION_W, 1);
     p->dilation_h = tml_fb_i32(&fb, &opt, OPT_DILATION_H, 1);
     tml_status st = tml_check_fused_activation(m, activation);
+    if (st == TML_OK && tml_is_hybrid(input, filter)) {
+        return conv_prepare_hybrid(m, node, padding, activation);
+    }
     if (st == TML_OK) {
         st = check_types(m, input, filter, bias, output);
     }
@@ -182,6 +253,12 @@ static tml_status conv_prepare(tml_model *m, tml_node *node) {
     }
     p->input_offset = -input->zero_point; /* zero points checked to be int8 above */
     p->output_offset = output->zero_point;
+#if TML_HAVE_DSP /* DSP-extension hook: the scratch of arm/conv_2d_dsp.c */
+    if (input->type == TML_INT8) {
+        const tml_dsp_conv dc = conv_dsp_args(p, node, &s, filter);
+        node->scratch_bytes = tml_conv_2d_dsp_scratch(&dc);
+    }
+#endif
     return TML_OK;
 }
 
@@ -329,7 +406,9 @@ static tml_status conv_eval(tml_model *m, tml_node *node) {
     const tml_tensor *bias = tml_node_input(m, node, 2);
     tml_tensor *output = tml_node_output(m, node, 0);
     const conv_shape s = conv_shape_of(input, filter, output);
-    if (input->type == TML_FLOAT32) {
+    if (tml_is_hybrid(input, filter)) {
+        conv_eval_hybrid(node, &s, input, filter, bias, output);
+    } else if (input->type == TML_FLOAT32) {
         conv_float(p, &s, (const float *)input->data, (const float *)filter->data,
             bias != NULL ? (const float *)bias->data : NULL, (float *)output->data);
     } else if (input->type == TML_INT16) {
@@ -337,6 +416,14 @@ static tml_status conv_eval(tml_model *m, tml_node *node) {
         conv_int16(p, &rq, &s, (const int16_t *)input->data, (const int8_t *)filter->data,
             bias != NULL ? (const int64_t *)bias->data : NULL, (int16_t *)output->data);
     } else {
+#if TML_HAVE_DSP /* DSP-extension hook: arm/conv_2d_dsp.c when it applies */
+        const tml_dsp_conv dc = conv_dsp_args(p, node, &s, filter);
+        if (tml_conv_2d_dsp(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
+                bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data, node->scratch,
+                node->scratch_bytes)) {
+            return TML_OK;
+        }
+#endif
         const tml_requant rq = tml_requant_view(node, sizeof(conv_params), filter, &p->multiplier, &p->shift);
         conv_int8(p, &rq, &s, (const int8_t *)input->data, (const int8_t *)filter->data,
             bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data);
@@ -344,8 +431,8 @@ static tml_status conv_eval(tml_model *m, tml_node *node) {
     return TML_OK;
 }
 
-/* TFLite op versions: 1 float, 3 int8, 4 16x8, 6 grouped. Models of
- * versions 2 and 5 (hybrid) load and then fail in prepare, naming the type. */
+/* TFLite op versions: 1 float, 2 hybrid, 3 int8, 4 16x8, 5 hybrid per-channel,
+ * 6 grouped. */
 const tml_kernel tml_kernel_CONV_2D = {
     .name = "CONV_2D",
     .builtin = 3,

@@ -1,5 +1,6 @@
 /*
- * DEPTHWISE_CONV_2D: int8 (per-tensor or per-channel weights) and float32,
+ * DEPTHWISE_CONV_2D: int8 (per-tensor or per-channel weights), 16x8 (int16
+ * activations, int8 weights, int64 bias) and float32,
  * SAME / VALID padding, any stride, dilation and depth multiplier, as TFLM's
  * reference kernels compute it (reference/integer_ops/depthwise_conv.h
  * DepthwiseConvPerChannel, reference/depthwiseconv_float.h).
@@ -9,6 +10,8 @@
  * channel ic.
  */
 #include "conv_util.h"
+#include "hybrid.h"
+#include "arm/dsp_hooks.h"
 
 /* DepthwiseConv2DOptions fields (schema.fbs). */
 enum {
@@ -55,10 +58,26 @@ static dwconv_shape dwconv_shape_of(const tml_tensor *input, const tml_tensor *f
     return s;
 }
 
+/* ---- DSP-extension hook (arm/depthwise_conv_2d_dsp.c): int8 on Cortex-M4/M7/M33 ---- */
+#if TML_HAVE_DSP
+static tml_dsp_conv dwconv_dsp_args(const dwconv_params *p, const tml_node *node, const dwconv_shape *s,
+    const tml_tensor *filter) {
+    const tml_requant rq = tml_requant_view(node, sizeof(dwconv_params), filter, &p->multiplier, &p->shift);
+    const tml_dsp_conv c = {.batches = s->batches, .in_h = s->in_h, .in_w = s->in_w, .in_c = s->in_c,
+        .f_h = s->f_h, .f_w = s->f_w, .f_in_c = 1, .out_h = s->out_h, .out_w = s->out_w, .out_c = s->out_c,
+        .pad_h = p->pad_h, .pad_w = p->pad_w, .stride_h = p->stride_h, .stride_w = p->stride_w,
+        .dilation_h = p->dilation_h, .dilation_w = p->dilation_w, .depth_multiplier = p->depth_multiplier,
+        .input_offset = p->input_offset, .output_offset = p->output_offset, .act_min = p->act_min,
+        .act_max = p->act_max, .multiplier = rq.multiplier, .shift = rq.shift, .step = rq.step};
+    return c;
+}
+#endif
+/* ---- end of DSP-extension hook ---- */
+
 static tml_status check_types(tml_model *m, const tml_tensor *input, const tml_tensor *filter,
     const tml_tensor *bias, const tml_tensor *output) {
-    if (input->type != TML_INT8 && input->type != TML_FLOAT32) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (int8 or float32)",
+    if (input->type != TML_INT8 && input->type != TML_INT16 && input->type != TML_FLOAT32) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (int8, int16 or float32)",
             tml_dtype_name(input->type));
     }
     if (output->type != input->type) {
@@ -67,15 +86,15 @@ static tml_status check_types(tml_model *m, const tml_tensor *input, const tml_t
     }
     if (input->type == TML_FLOAT32 && filter->type != TML_FLOAT32) {
         return tml_fail(m, TML_ERR_UNSUPPORTED,
-            "float32 input with %s filter (hybrid quantization) not supported; TFLM refuses it too",
+            "float32 input with %s filter not supported (float32, or int8 for a hybrid model)",
             tml_dtype_name(filter->type));
     }
-    if (input->type == TML_INT8 && filter->type != TML_INT8) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "int8 input needs an int8 filter, got %s",
+    if (input->type != TML_FLOAT32 && filter->type != TML_INT8) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "%s input needs an int8 filter, got %s", tml_dtype_name(input->type),
             tml_dtype_name(filter->type));
     }
     if (bias != NULL) {
-        int want = input->type == TML_INT8 ? TML_INT32 : TML_FLOAT32;
+        int want = input->type == TML_INT8 ? TML_INT32 : input->type == TML_INT16 ? TML_INT64 : TML_FLOAT32;
         if (bias->type != want) {
             return tml_fail(m, TML_ERR_UNSUPPORTED, "bias must be %s for %s input, got %s", tml_dtype_name(want),
                 tml_dtype_name(input->type), tml_dtype_name(bias->type));
@@ -116,6 +135,52 @@ static tml_status check_shapes(tml_model *m, const dwconv_params *p, const tml_t
     return TML_OK;
 }
 
+/* ---- hybrid (float32 input, int8 filter): LiteRT's arithmetic, see hybrid.h ---- */
+
+static tml_status dwconv_prepare_hybrid(tml_model *m, tml_node *node, int padding, int activation) {
+    dwconv_params *p = (dwconv_params *)node->params;
+    const tml_tensor *input = tml_node_input(m, node, 0);
+    const tml_tensor *filter = tml_node_input(m, node, 1);
+    const tml_tensor *bias = tml_node_input(m, node, 2);
+    const tml_tensor *output = tml_node_output(m, node, 0);
+    tml_status st = check_shapes(m, p, input, filter, bias, output);
+    if (st == TML_OK) {
+        st = tml_hybrid_check_tensors(m, filter, 3, filter->dims[3], bias, output);
+    }
+    if (st != TML_OK) {
+        return st;
+    }
+    const dwconv_shape s = dwconv_shape_of(input, filter, output);
+    st = tml_conv_check_geometry(m, padding, input, s.f_h, s.f_w, p->stride_h, p->stride_w, p->dilation_h,
+        p->dilation_w, output, &p->pad_h, &p->pad_w);
+    if (st != TML_OK) {
+        return st;
+    }
+    node->scratch_bytes = tml_hybrid_scratch_bytes(s.batches, tml_numel(input));
+    if (node->scratch_bytes == 0) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "input too large to quantize");
+    }
+    tml_activation_range_float(activation, &p->f_act_min, &p->f_act_max);
+    tml_hybrid_store_scales(m, node, sizeof(dwconv_params), filter);
+    return TML_OK;
+}
+
+static void dwconv_eval_hybrid(const tml_node *node, const dwconv_shape *s, const tml_tensor *input,
+    const tml_tensor *filter, const tml_tensor *bias, tml_tensor *output) {
+    const dwconv_params *p = (const dwconv_params *)node->params;
+    const tml_hybrid_window w = {.pad_h = p->pad_h, .pad_w = p->pad_w, .stride_h = p->stride_h,
+        .stride_w = p->stride_w, .dilation_h = p->dilation_h, .dilation_w = p->dilation_w, .act_min = p->f_act_min,
+        .act_max = p->f_act_max};
+    const tml_hybrid_conv_shape hs = {.batches = s->batches, .in_h = s->in_h, .in_w = s->in_w, .in_c = s->in_c,
+        .f_h = s->f_h, .f_w = s->f_w, .f_in_c = 1, .out_h = s->out_h, .out_w = s->out_w, .out_c = s->out_c};
+    const tml_hybrid_scales ws = tml_hybrid_scales_view(node, sizeof(dwconv_params), filter);
+    tml_hybrid_depthwise_conv(&w, p->depth_multiplier, &hs, &ws, (const float *)input->data,
+        (const int8_t *)filter->data, bias != NULL ? (const float *)bias->data : NULL, (float *)output->data,
+        node->scratch);
+}
+
+/* ---- end of hybrid ---- */
+
 static tml_status dwconv_prepare(tml_model *m, tml_node *node) {
     if (node->num_inputs < 2 || node->num_inputs > 3 || node->num_outputs != 1) {
         return tml_fail(m, TML_ERR_MODEL, "needs 2 or 3 inputs and 1 output, got %d and %d", node->num_inputs,
@@ -143,6 +208,9 @@ static tml_status dwconv_prepare(tml_model *m, tml_node *node) {
         return tml_fail(m, TML_ERR_MODEL, "depth_multiplier must be >= 1, got %d", (int)p->depth_multiplier);
     }
     tml_status st = tml_check_fused_activation(m, activation);
+    if (st == TML_OK && tml_is_hybrid(input, filter)) {
+        return dwconv_prepare_hybrid(m, node, padding, activation);
+    }
     if (st == TML_OK) {
         st = check_types(m, input, filter, bias, output);
     }
@@ -164,24 +232,34 @@ static tml_status dwconv_prepare(tml_model *m, tml_node *node) {
         tml_activation_range_float(activation, &p->f_act_min, &p->f_act_max);
         return TML_OK;
     }
-    st = tml_check_int8_activation_quant(m, input, "input");
+    st = tml_check_activation_quant(m, input, "input");
     if (st == TML_OK) {
-        st = tml_check_int8_activation_quant(m, output, "output");
+        st = tml_check_activation_quant(m, output, "output");
     }
     if (st == TML_OK) {
         st = tml_check_int8_weights_quant(m, filter, 3, s.out_c);
     }
     if (st == TML_OK) {
-        st = tml_int8_activation_range(m, activation, output, &p->act_min, &p->act_max);
+        st = tml_int_activation_range(m, activation, output, &p->act_min, &p->act_max);
     }
     if (st == TML_OK) {
         st = tml_conv_multipliers(m, node, sizeof(dwconv_params), input, filter, output, &p->multiplier, &p->shift);
+    }
+    if (st == TML_OK && input->type == TML_INT16) {
+        const tml_requant rq = tml_requant_view(node, sizeof(dwconv_params), filter, &p->multiplier, &p->shift);
+        st = tml_check_int16_shifts(m, &rq, s.out_c);
     }
     if (st != TML_OK) {
         return st;
     }
     p->input_offset = -input->zero_point; /* zero points checked to be int8 above */
     p->output_offset = output->zero_point;
+#if TML_HAVE_DSP /* DSP-extension hook: the scratch of arm/depthwise_conv_2d_dsp.c */
+    if (input->type == TML_INT8) {
+        const tml_dsp_conv dc = dwconv_dsp_args(p, node, &s, filter);
+        node->scratch_bytes = tml_depthwise_conv_2d_dsp_scratch(&dc);
+    }
+#endif
     return TML_OK;
 }
 
@@ -216,6 +294,46 @@ static void dwconv_int8(const dwconv_params *p, const tml_requant *rq, const dwc
                         }
                         *output++ = tml_requantize_int8(acc, rq->multiplier[oc * rq->step],
                             rq->shift[oc * rq->step], p->output_offset, p->act_min, p->act_max);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* 16x8: the loops of dwconv_int8 without zero points (int16 ones are 0), the
+ * sum in int64 as TFLM's, and its int64 requantization. */
+static void dwconv_int16(const dwconv_params *p, const tml_requant *rq, const dwconv_shape *s, const int16_t *input,
+    const int8_t *filter, const int64_t *bias, int16_t *output) {
+    const int32_t dm = p->depth_multiplier;
+    for (int32_t b = 0; b < s->batches; b++) {
+        const int16_t *in_batch = input + b * s->in_h * s->in_w * s->in_c;
+        for (int32_t oy = 0; oy < s->out_h; oy++) {
+            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+            int32_t fy_first, fy_end;
+            tml_conv_tap_range(in_y0, p->dilation_h, s->f_h, s->in_h, &fy_first, &fy_end);
+            for (int32_t ox = 0; ox < s->out_w; ox++) {
+                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+                int32_t fx_first, fx_end;
+                tml_conv_tap_range(in_x0, p->dilation_w, s->f_w, s->in_w, &fx_first, &fx_end);
+                for (int32_t ic = 0; ic < s->in_c; ic++) {
+                    for (int32_t mi = 0; mi < dm; mi++) {
+                        const int32_t oc = ic * dm + mi;
+                        int64_t acc = 0;
+                        for (int32_t fy = fy_first; fy < fy_end; fy++) {
+                            const int32_t iy = in_y0 + p->dilation_h * fy;
+                            for (int32_t fx = fx_first; fx < fx_end; fx++) {
+                                const int32_t ix = in_x0 + p->dilation_w * fx;
+                                const int32_t x = in_batch[(iy * s->in_w + ix) * s->in_c + ic];
+                                const int32_t w = filter[(fy * s->f_w + fx) * s->out_c + oc];
+                                acc += w * x;
+                            }
+                        }
+                        if (bias != NULL) {
+                            acc = (int64_t)((uint64_t)acc + (uint64_t)bias[oc]);
+                        }
+                        *output++ = tml_requantize_int16(acc, rq->multiplier[oc * rq->step],
+                            rq->shift[oc * rq->step], p->act_min, p->act_max);
                     }
                 }
             }
@@ -266,10 +384,24 @@ static tml_status dwconv_eval(tml_model *m, tml_node *node) {
     const tml_tensor *bias = tml_node_input(m, node, 2);
     tml_tensor *output = tml_node_output(m, node, 0);
     const dwconv_shape s = dwconv_shape_of(input, filter, output);
-    if (input->type == TML_FLOAT32) {
+    if (tml_is_hybrid(input, filter)) {
+        dwconv_eval_hybrid(node, &s, input, filter, bias, output);
+    } else if (input->type == TML_FLOAT32) {
         dwconv_float(p, &s, (const float *)input->data, (const float *)filter->data,
             bias != NULL ? (const float *)bias->data : NULL, (float *)output->data);
+    } else if (input->type == TML_INT16) {
+        const tml_requant rq = tml_requant_view(node, sizeof(dwconv_params), filter, &p->multiplier, &p->shift);
+        dwconv_int16(p, &rq, &s, (const int16_t *)input->data, (const int8_t *)filter->data,
+            bias != NULL ? (const int64_t *)bias->data : NULL, (int16_t *)output->data);
     } else {
+#if TML_HAVE_DSP /* DSP-extension hook: arm/depthwise_conv_2d_dsp.c when it applies */
+        const tml_dsp_conv dc = dwconv_dsp_args(p, node, &s, filter);
+        if (tml_depthwise_conv_2d_dsp(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
+                bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data, node->scratch,
+                node->scratch_bytes)) {
+            return TML_OK;
+        }
+#endif
         const tml_requant rq = tml_requant_view(node, sizeof(dwconv_params), filter, &p->multiplier, &p->shift);
         dwconv_int8(p, &rq, &s, (const int8_t *)input->data, (const int8_t *)filter->data,
             bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data);
@@ -277,12 +409,12 @@ static tml_status dwconv_eval(tml_model *m, tml_node *node) {
     return TML_OK;
 }
 
-/* TFLite op versions: 1 float, 2 dilation, 3 int8. Versions 4 to 7 (hybrid,
- * int16, int4 weights) are not implemented. */
+/* TFLite op versions: 1 float, 2 dilation, 3 int8, 4 hybrid, 5 16x8,
+ * 6 per-channel hybrid; 7 (int4 weights) is not implemented. */
 const tml_kernel tml_kernel_DEPTHWISE_CONV_2D = {
     .name = "DEPTHWISE_CONV_2D",
     .builtin = 4,
-    .max_version = 3,
+    .max_version = 6,
     .per_channel_bytes = TML_PER_CHANNEL_BYTES,
     .params_size = sizeof(dwconv_params),
     .prepare = dwconv_prepare,

@@ -1,5 +1,6 @@
 /*
- * FULLY_CONNECTED: int8 (per-tensor or per-channel weights) and float32, as
+ * FULLY_CONNECTED: int8 (per-tensor or per-channel weights), 16x8 (int16
+ * activations, int8 weights, int64 bias) and float32, as
  * TFLM's reference kernels compute it (reference/integer_ops/fully_connected.h,
  * reference/fully_connected.h).
  *
@@ -9,6 +10,8 @@
  * keep_num_dims.
  */
 #include "conv_util.h"
+#include "hybrid.h"
+#include "arm/dsp_hooks.h"
 
 /* FullyConnectedOptions fields (schema.fbs). */
 enum {
@@ -30,10 +33,24 @@ typedef struct {
     uint8_t reserved[3];
 } fc_params;
 
+/* ---- DSP-extension hook (arm/fully_connected_dsp.c): int8 on Cortex-M4/M7/M33 ---- */
+#if TML_HAVE_DSP
+static tml_dsp_fc fc_dsp_args(const fc_params *p, const tml_node *node, const tml_tensor *input,
+    const tml_tensor *weights) {
+    const tml_requant rq = tml_requant_view(node, sizeof(fc_params), weights, &p->multiplier, &p->shift);
+    const tml_dsp_fc c = {.batches = tml_numel(input) / weights->dims[1], .units = weights->dims[0],
+        .depth = weights->dims[1], .input_offset = p->input_offset, .weight_offset = p->weight_offset,
+        .output_offset = p->output_offset, .act_min = p->act_min, .act_max = p->act_max,
+        .multiplier = rq.multiplier, .shift = rq.shift, .step = rq.step};
+    return c;
+}
+#endif
+/* ---- end of DSP-extension hook ---- */
+
 static tml_status check_types(tml_model *m, const tml_tensor *input, const tml_tensor *weights,
     const tml_tensor *bias, const tml_tensor *output) {
-    if (input->type != TML_INT8 && input->type != TML_FLOAT32) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (int8 or float32)",
+    if (input->type != TML_INT8 && input->type != TML_INT16 && input->type != TML_FLOAT32) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (int8, int16 or float32)",
             tml_dtype_name(input->type));
     }
     if (output->type != input->type) {
@@ -42,15 +59,15 @@ static tml_status check_types(tml_model *m, const tml_tensor *input, const tml_t
     }
     if (input->type == TML_FLOAT32 && weights->type != TML_FLOAT32) {
         return tml_fail(m, TML_ERR_UNSUPPORTED,
-            "float32 input with %s weights (hybrid quantization) not supported; TFLM refuses it too",
+            "float32 input with %s weights not supported (float32, or int8 for a hybrid model)",
             tml_dtype_name(weights->type));
     }
-    if (input->type == TML_INT8 && weights->type != TML_INT8) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "int8 input needs int8 weights, got %s",
+    if (input->type != TML_FLOAT32 && weights->type != TML_INT8) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "%s input needs int8 weights, got %s", tml_dtype_name(input->type),
             tml_dtype_name(weights->type));
     }
     if (bias != NULL) {
-        int want = input->type == TML_INT8 ? TML_INT32 : TML_FLOAT32;
+        int want = input->type == TML_INT8 ? TML_INT32 : input->type == TML_INT16 ? TML_INT64 : TML_FLOAT32;
         if (bias->type != want) {
             return tml_fail(m, TML_ERR_UNSUPPORTED, "bias must be %s for %s input, got %s", tml_dtype_name(want),
                 tml_dtype_name(input->type), tml_dtype_name(bias->type));
@@ -118,6 +135,47 @@ static tml_status per_tensor_multiplier(tml_model *m, fc_params *p, const tml_te
     return tml_quantize_scale(m, product / (double)output->scale, &p->multiplier, &p->shift);
 }
 
+/* ---- hybrid (float32 input, int8 weights): LiteRT's arithmetic, see hybrid.h ---- */
+
+static tml_status fc_prepare_hybrid(tml_model *m, tml_node *node, int activation, bool keep_num_dims) {
+    fc_params *p = (fc_params *)node->params;
+    const tml_tensor *input = tml_node_input(m, node, 0);
+    const tml_tensor *weights = tml_node_input(m, node, 1);
+    const tml_tensor *bias = tml_node_input(m, node, 2);
+    const tml_tensor *output = tml_node_output(m, node, 0);
+    tml_status st = check_shapes(m, keep_num_dims, input, weights, bias, output);
+    if (st == TML_OK) {
+        st = tml_hybrid_check_tensors(m, weights, 0, weights->dims[0], bias, output);
+    }
+    if (st != TML_OK) {
+        return st;
+    }
+    const int32_t depth = weights->dims[1];
+    node->scratch_bytes = tml_hybrid_scratch_bytes(tml_numel(input) / depth, tml_numel(input));
+    if (node->scratch_bytes == 0) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "input too large to quantize");
+    }
+    tml_activation_range_float(activation, &p->f_act_min, &p->f_act_max);
+    tml_hybrid_store_scales(m, node, sizeof(fc_params), weights);
+    return TML_OK;
+}
+
+static void fc_eval_hybrid(tml_model *m, const tml_node *node, const tml_tensor *input, const tml_tensor *weights,
+    const tml_tensor *bias, tml_tensor *output) {
+    const fc_params *p = (const fc_params *)node->params;
+    tml_fb fb = tml_model_fb(m);
+    tml_fb_table opt = tml_node_options(m, node);
+    const bool asymmetric = tml_fb_bool(&fb, &opt, OPT_ASYMMETRIC_QUANTIZE_INPUTS, false);
+    const int32_t units = weights->dims[0];
+    const int32_t depth = weights->dims[1];
+    const tml_hybrid_scales ws = tml_hybrid_scales_view(node, sizeof(fc_params), weights);
+    tml_hybrid_fully_connected(tml_numel(input) / depth, units, depth, asymmetric, &ws, p->f_act_min, p->f_act_max,
+        (const float *)input->data, (const int8_t *)weights->data, bias != NULL ? (const float *)bias->data : NULL,
+        (float *)output->data, node->scratch);
+}
+
+/* ---- end of hybrid ---- */
+
 static tml_status fc_prepare(tml_model *m, tml_node *node) {
     if (node->num_inputs < 2 || node->num_inputs > 3 || node->num_outputs != 1) {
         return tml_fail(m, TML_ERR_MODEL, "needs 2 or 3 inputs and 1 output, got %d and %d", node->num_inputs,
@@ -142,10 +200,13 @@ static tml_status fc_prepare(tml_model *m, tml_node *node) {
         return tml_fail(m, TML_ERR_UNSUPPORTED, "weights format %d (shuffled) not supported, only DEFAULT",
             weights_format);
     }
-    if (bias_type != 0 && bias_type != TML_INT32 && bias_type != TML_FLOAT32) {
+    if (bias_type != 0 && bias_type != TML_INT32 && bias_type != TML_INT64 && bias_type != TML_FLOAT32) {
         return tml_fail(m, TML_ERR_UNSUPPORTED, "quantized_bias_type %s not supported", tml_dtype_name(bias_type));
     }
     tml_status st = tml_check_fused_activation(m, activation);
+    if (st == TML_OK && tml_is_hybrid(input, weights)) {
+        return fc_prepare_hybrid(m, node, activation, keep_num_dims);
+    }
     if (st == TML_OK) {
         st = check_types(m, input, weights, bias, output);
     }
@@ -160,9 +221,9 @@ static tml_status fc_prepare(tml_model *m, tml_node *node) {
         tml_activation_range_float(activation, &p->f_act_min, &p->f_act_max);
         return TML_OK;
     }
-    st = tml_check_int8_activation_quant(m, input, "input");
+    st = tml_check_activation_quant(m, input, "input");
     if (st == TML_OK) {
-        st = tml_check_int8_activation_quant(m, output, "output");
+        st = tml_check_activation_quant(m, output, "output");
     }
     if (st == TML_OK) {
         st = tml_check_int8_weights_quant(m, weights, 0, weights->dims[0]);
@@ -172,7 +233,7 @@ static tml_status fc_prepare(tml_model *m, tml_node *node) {
         st = tml_fail(m, TML_ERR_MODEL, "weights zero point %d outside the int8 range", (int)weights->zero_point);
     }
     if (st == TML_OK) {
-        st = tml_int8_activation_range(m, activation, output, &p->act_min, &p->act_max);
+        st = tml_int_activation_range(m, activation, output, &p->act_min, &p->act_max);
     }
     if (st == TML_OK) {
         if (tml_weights_per_channel(weights)) {
@@ -180,6 +241,10 @@ static tml_status fc_prepare(tml_model *m, tml_node *node) {
         } else {
             st = per_tensor_multiplier(m, p, input, weights, bias, output);
         }
+    }
+    if (st == TML_OK && input->type == TML_INT16) {
+        const tml_requant rq = tml_requant_view(node, sizeof(fc_params), weights, &p->multiplier, &p->shift);
+        st = tml_check_int16_shifts(m, &rq, weights->dims[0]);
     }
     if (st != TML_OK) {
         return st;
@@ -189,6 +254,12 @@ static tml_status fc_prepare(tml_model *m, tml_node *node) {
      * (per-channel weights are symmetric by the quantization spec). */
     p->weight_offset = per_tensor ? -weights->zero_point : 0;
     p->output_offset = output->zero_point;
+#if TML_HAVE_DSP /* DSP-extension hook: the scratch of arm/fully_connected_dsp.c */
+    if (input->type == TML_INT8) {
+        const tml_dsp_fc dc = fc_dsp_args(p, node, input, weights);
+        node->scratch_bytes = tml_fully_connected_dsp_scratch(&dc);
+    }
+#endif
     return TML_OK;
 }
 
@@ -207,6 +278,27 @@ static void fc_int8(const fc_params *p, const tml_requant *rq, int32_t batches, 
             }
             *output++ = tml_requantize_int8(acc, rq->multiplier[u * rq->step], rq->shift[u * rq->step],
                 p->output_offset, p->act_min, p->act_max);
+        }
+    }
+}
+
+/* 16x8: as fc_int8 without the activation zero points (int16 ones are 0),
+ * the sum in int64 as TFLM's, and its int64 requantization. */
+static void fc_int16(const fc_params *p, const tml_requant *rq, int32_t batches, int32_t units, int32_t depth,
+    const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output) {
+    for (int32_t b = 0; b < batches; b++) {
+        const int16_t *row = input + b * depth;
+        for (int32_t u = 0; u < units; u++) {
+            const int8_t *w = weights + u * depth;
+            int64_t acc = 0;
+            for (int32_t d = 0; d < depth; d++) {
+                acc += ((int32_t)w[d] + p->weight_offset) * (int32_t)row[d];
+            }
+            if (bias != NULL) {
+                acc = (int64_t)((uint64_t)acc + (uint64_t)bias[u]);
+            }
+            *output++ = tml_requantize_int16(acc, rq->multiplier[u * rq->step], rq->shift[u * rq->step], p->act_min,
+                p->act_max);
         }
     }
 }
@@ -237,10 +329,24 @@ static tml_status fc_eval(tml_model *m, tml_node *node) {
     const int32_t units = weights->dims[0];
     const int32_t depth = weights->dims[1];
     const int32_t batches = tml_numel(input) / depth;
-    if (input->type == TML_FLOAT32) {
+    if (tml_is_hybrid(input, weights)) {
+        fc_eval_hybrid(m, node, input, weights, bias, output);
+    } else if (input->type == TML_FLOAT32) {
         fc_float(p, batches, units, depth, (const float *)input->data, (const float *)weights->data,
             bias != NULL ? (const float *)bias->data : NULL, (float *)output->data);
+    } else if (input->type == TML_INT16) {
+        const tml_requant rq = tml_requant_view(node, sizeof(fc_params), weights, &p->multiplier, &p->shift);
+        fc_int16(p, &rq, batches, units, depth, (const int16_t *)input->data, (const int8_t *)weights->data,
+            bias != NULL ? (const int64_t *)bias->data : NULL, (int16_t *)output->data);
     } else {
+#if TML_HAVE_DSP /* DSP-extension hook: arm/fully_connected_dsp.c when it applies */
+        const tml_dsp_fc dc = fc_dsp_args(p, node, input, weights);
+        if (tml_fully_connected_dsp(&dc, (const int8_t *)input->data, (const int8_t *)weights->data,
+                bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data, node->scratch,
+                node->scratch_bytes)) {
+            return TML_OK;
+        }
+#endif
         const tml_requant rq = tml_requant_view(node, sizeof(fc_params), weights, &p->multiplier, &p->shift);
         fc_int8(p, &rq, batches, units, depth, (const int8_t *)input->data, (const int8_t *)weights->data,
             bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data);
@@ -248,13 +354,13 @@ static tml_status fc_eval(tml_model *m, tml_node *node) {
     return TML_OK;
 }
 
-/* TFLite op versions: 1 float, 4 int8, 5 keep_num_dims, 6 no bias. Versions
- * 2 (shuffled weights) and 3 (hybrid) load and then fail in prepare; 7 and
- * up (int16, sparse, int4, ...) are not implemented. */
+/* TFLite op versions: 1 float, 3 hybrid, 4 int8, 5 keep_num_dims, 6 no bias,
+ * 7 16x8. Version 2 (shuffled weights) loads and then fails in prepare; 8 and
+ * up (sparse, int4, ...) are not implemented. */
 const tml_kernel tml_kernel_FULLY_CONNECTED = {
     .name = "FULLY_CONNECTED",
     .builtin = 9,
-    .max_version = 6,
+    .max_version = 7,
     .per_channel_bytes = TML_PER_CHANNEL_BYTES,
     .params_size = sizeof(fc_params),
     .prepare = fc_prepare,
