@@ -727,7 +727,6 @@ tml_status tml_prepare(tml_model *m, void *state, size_t state_len) {
         }
         r->kind = TML_TENSOR_UNUSED;
         if (t.scales.count > 0) {
-            r->quant_pos = t.quant.pos;
             r->num_channels = (uint16_t)t.scales.count;
             r->channels_dim = (uint8_t)(t.scales.count > 1 ? t.quant_dim : 0);
             r->scale = tml_rd_f32(m->buf + t.scales.pos);
@@ -982,11 +981,24 @@ int tml_node_op_version(const tml_model *m, int node_index) {
     return node_code(m, node_index, &version) >= 0 ? version : 0;
 }
 
+/* The QuantizationParameters table of a quantized tensor record. */
+static bool tensor_quantization(const tml_model *m, const tml_tensor *t, tml_fb_table *q) {
+    tml_fb fb = model_fb(m);
+    tml_fb_vec tensors;
+    tml_fb_table table;
+    if (t->num_channels == 0 || m->tensors == NULL || t < m->tensors || t >= m->tensors + m->num_tensors) {
+        return false;
+    }
+    tml_fb_vec_at(&fb, m->fb_tensors, 4, &tensors);
+    return tml_fb_vec_table(&fb, &tensors, (uint32_t)(t - m->tensors), &table) &&
+           tml_fb_subtable(&fb, &table, TENSOR_QUANTIZATION, q);
+}
+
 float tml_tensor_channel_scale(const tml_model *m, const tml_tensor *t, int channel) {
     tml_fb fb = model_fb(m);
     tml_fb_table q;
     tml_fb_vec scales;
-    if (t->quant_pos == 0 || channel < 0 || channel >= t->num_channels || !tml_fb_table_at(&fb, t->quant_pos, &q) ||
+    if (channel < 0 || channel >= t->num_channels || !tensor_quantization(m, t, &q) ||
         !tml_fb_vector(&fb, &q, QUANT_SCALE, 4, &scales) || (uint32_t)channel >= scales.count) {
         return 0.0f;
     }
@@ -997,7 +1009,7 @@ int32_t tml_tensor_channel_zero_point(const tml_model *m, const tml_tensor *t, i
     tml_fb fb = model_fb(m);
     tml_fb_table q;
     tml_fb_vec zps;
-    if (t->quant_pos == 0 || channel < 0 || channel >= t->num_channels || !tml_fb_table_at(&fb, t->quant_pos, &q) ||
+    if (channel < 0 || channel >= t->num_channels || !tensor_quantization(m, t, &q) ||
         !tml_fb_vector(&fb, &q, QUANT_ZERO_POINT, 8, &zps) || (uint32_t)channel >= zps.count) {
         return 0;
     }

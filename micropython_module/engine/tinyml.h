@@ -84,13 +84,12 @@ typedef struct tml_tensor {
     const int32_t *dims;      /* ndim dimensions: the model's own shape vector (a copy if misaligned) */
     float scale;              /* per-tensor scale (first channel if per-channel); 0 if none */
     int32_t zero_point;       /* per-tensor zero point (first channel); 0 if none */
-    uint32_t quant_pos;       /* flatbuffer position of the QuantizationParameters table; 0 if none */
     uint8_t type;             /* tml_dtype */
     uint8_t ndim;
     uint8_t kind;             /* tml_tensor_kind */
     uint8_t channels_dim;     /* quantized_dimension for per-channel tensors */
-    uint16_t num_channels;    /* number of scales (1 for per-tensor, 0 if not quantized) */
-    uint16_t reserved;
+    uint16_t num_channels;    /* number of scales (1 for per-tensor, 0 if not quantized):
+                               * tml_tensor_channel_scale reads them from the model */
 } tml_tensor;
 
 struct tml_node;
