@@ -7,7 +7,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/requirements.in"
-"$work/venv/bin/pip" freeze --exclude-editable | sort -f > "$work/pins.txt"
+"$work/venv/bin/pip" freeze --all --exclude-editable | grep -v "^pip==" | sort -f > "$work/pins.txt"
 "$work/venv/bin/pip" download --quiet --disable-pip-version-check --no-deps -r "$work/pins.txt" -d "$work/wheels"
 python3 - "$work/pins.txt" "$work/wheels" "$root/requirements.lock" <<'EOF'
 import hashlib
