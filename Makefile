@@ -22,6 +22,9 @@ natmods: setup
 
 demo: natmod
 	@MICROPYPATH=build/natmod/x64 .venv/bin/micropython examples/hello_world.py
+	@for clip in yes no; do echo; echo "== micro_speech on $${clip}_1000ms.wav"; \
+	  MICROPYPATH=build/natmod/x64:device_lib .venv/bin/micropython examples/micro_speech.py \
+	  ../shared/data/micro_speech/$${clip}_1000ms.wav || exit 1; done
 
 test-c: host
 	@$(MAKE) --no-print-directory -C tests/c check
