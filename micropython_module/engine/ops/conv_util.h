@@ -377,4 +377,37 @@ static inline const char *tml_shape_str(const tml_tensor *t, char *buf, int len)
     return buf;
 }
 
+/* Types CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED accept: int8 or int16
+ * input with int8 weights, or float32 input with float32 (or, hybrid, int8)
+ * weights; output of the input's type; bias int32 / int64 / float32 to match.
+ * `weights_name` is "filter" or "weights", for the messages. */
+static inline tml_status tml_conv_check_types(tml_model *m, const tml_tensor *input, const tml_tensor *weights,
+    const tml_tensor *bias, const tml_tensor *output, const char *weights_name) {
+    if (input->type != TML_INT8 && input->type != TML_INT16 && input->type != TML_FLOAT32) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (int8, int16 or float32)",
+            tml_dtype_name(input->type));
+    }
+    if (output->type != input->type) {
+        return tml_fail(m, TML_ERR_MODEL, "output type %s differs from input type %s", tml_dtype_name(output->type),
+            tml_dtype_name(input->type));
+    }
+    if (input->type == TML_FLOAT32 && weights->type != TML_FLOAT32) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED,
+            "float32 input with %s %s not supported (float32, or int8 for a hybrid model)",
+            tml_dtype_name(weights->type), weights_name);
+    }
+    if (input->type != TML_FLOAT32 && weights->type != TML_INT8) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "%s input needs int8 %s, got %s", tml_dtype_name(input->type),
+            weights_name, tml_dtype_name(weights->type));
+    }
+    if (bias != NULL) {
+        int want = input->type == TML_INT8 ? TML_INT32 : input->type == TML_INT16 ? TML_INT64 : TML_FLOAT32;
+        if (bias->type != want) {
+            return tml_fail(m, TML_ERR_UNSUPPORTED, "bias must be %s for %s input, got %s", tml_dtype_name(want),
+                tml_dtype_name(input->type), tml_dtype_name(bias->type));
+        }
+    }
+    return TML_OK;
+}
+
 #endif /* TML_CONV_UTIL_H */

@@ -74,35 +74,6 @@ static tml_dsp_conv dwconv_dsp_args(const dwconv_params *p, const tml_node *node
 #endif
 /* ---- end of DSP-extension hook ---- */
 
-static tml_status check_types(tml_model *m, const tml_tensor *input, const tml_tensor *filter,
-    const tml_tensor *bias, const tml_tensor *output) {
-    if (input->type != TML_INT8 && input->type != TML_INT16 && input->type != TML_FLOAT32) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (int8, int16 or float32)",
-            tml_dtype_name(input->type));
-    }
-    if (output->type != input->type) {
-        return tml_fail(m, TML_ERR_MODEL, "output type %s differs from input type %s", tml_dtype_name(output->type),
-            tml_dtype_name(input->type));
-    }
-    if (input->type == TML_FLOAT32 && filter->type != TML_FLOAT32) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED,
-            "float32 input with %s filter not supported (float32, or int8 for a hybrid model)",
-            tml_dtype_name(filter->type));
-    }
-    if (input->type != TML_FLOAT32 && filter->type != TML_INT8) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "%s input needs an int8 filter, got %s", tml_dtype_name(input->type),
-            tml_dtype_name(filter->type));
-    }
-    if (bias != NULL) {
-        int want = input->type == TML_INT8 ? TML_INT32 : input->type == TML_INT16 ? TML_INT64 : TML_FLOAT32;
-        if (bias->type != want) {
-            return tml_fail(m, TML_ERR_UNSUPPORTED, "bias must be %s for %s input, got %s", tml_dtype_name(want),
-                tml_dtype_name(input->type), tml_dtype_name(bias->type));
-        }
-    }
-    return TML_OK;
-}
-
 static tml_status check_shapes(tml_model *m, const dwconv_params *p, const tml_tensor *input,
     const tml_tensor *filter, const tml_tensor *bias, const tml_tensor *output) {
     char a[48], b[48];
@@ -212,7 +183,7 @@ static tml_status dwconv_prepare(tml_model *m, tml_node *node) {
         return dwconv_prepare_hybrid(m, node, padding, activation);
     }
     if (st == TML_OK) {
-        st = check_types(m, input, filter, bias, output);
+        st = tml_conv_check_types(m, input, filter, bias, output, "filter");
     }
     if (st == TML_OK) {
         st = check_shapes(m, p, input, filter, bias, output);

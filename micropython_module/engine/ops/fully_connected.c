@@ -47,35 +47,6 @@ static tml_dsp_fc fc_dsp_args(const fc_params *p, const tml_node *node, const tm
 #endif
 /* ---- end of DSP-extension hook ---- */
 
-static tml_status check_types(tml_model *m, const tml_tensor *input, const tml_tensor *weights,
-    const tml_tensor *bias, const tml_tensor *output) {
-    if (input->type != TML_INT8 && input->type != TML_INT16 && input->type != TML_FLOAT32) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (int8, int16 or float32)",
-            tml_dtype_name(input->type));
-    }
-    if (output->type != input->type) {
-        return tml_fail(m, TML_ERR_MODEL, "output type %s differs from input type %s", tml_dtype_name(output->type),
-            tml_dtype_name(input->type));
-    }
-    if (input->type == TML_FLOAT32 && weights->type != TML_FLOAT32) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED,
-            "float32 input with %s weights not supported (float32, or int8 for a hybrid model)",
-            tml_dtype_name(weights->type));
-    }
-    if (input->type != TML_FLOAT32 && weights->type != TML_INT8) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "%s input needs int8 weights, got %s", tml_dtype_name(input->type),
-            tml_dtype_name(weights->type));
-    }
-    if (bias != NULL) {
-        int want = input->type == TML_INT8 ? TML_INT32 : input->type == TML_INT16 ? TML_INT64 : TML_FLOAT32;
-        if (bias->type != want) {
-            return tml_fail(m, TML_ERR_UNSUPPORTED, "bias must be %s for %s input, got %s", tml_dtype_name(want),
-                tml_dtype_name(input->type), tml_dtype_name(bias->type));
-        }
-    }
-    return TML_OK;
-}
-
 static tml_status check_shapes(tml_model *m, bool keep_num_dims, const tml_tensor *input, const tml_tensor *weights,
     const tml_tensor *bias, const tml_tensor *output) {
     char a[48], b[48];
@@ -208,7 +179,7 @@ static tml_status fc_prepare(tml_model *m, tml_node *node) {
         return fc_prepare_hybrid(m, node, activation, keep_num_dims);
     }
     if (st == TML_OK) {
-        st = check_types(m, input, weights, bias, output);
+        st = tml_conv_check_types(m, input, weights, bias, output, "weights");
     }
     if (st == TML_OK) {
         st = check_shapes(m, keep_num_dims, input, weights, bias, output);
