@@ -12,55 +12,12 @@
  */
 #include "broadcast.h"
 
-typedef struct {
-    tml_bcast bcast;
-    tml_rescaled_pair q; /* int8 / int16 */
-    float act_min_f, act_max_f;
-} add_params;
-
-enum { OPT_ACTIVATION = 0 }; /* AddOptions.fused_activation_function */
-
 static tml_status add_prepare(tml_model *m, tml_node *node) {
-    add_params *p = (add_params *)node->params;
-    tml_tensor *in1 = tml_node_input(m, node, 0);
-    tml_tensor *in2 = tml_node_input(m, node, 1);
-    tml_tensor *out = tml_node_output(m, node, 0);
-    if (node->num_inputs != 2 || node->num_outputs != 1 || in1 == NULL || in2 == NULL || out == NULL) {
-        return tml_fail(m, TML_ERR_MODEL, "needs 2 inputs and 1 output, has %d and %d", node->num_inputs,
-            node->num_outputs);
-    }
-    if (in1->type != TML_FLOAT32 && in1->type != TML_INT8 && in1->type != TML_INT16 && in1->type != TML_INT32) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (float32, int8, int16, int32 are)",
-            tml_dtype_name(in1->type));
-    }
-    tml_status status = tml_binary_check_types(m, in1, in2, out);
-    if (status == TML_OK) {
-        status = tml_bcast_prepare(m, &p->bcast, in1, in2, out);
-    }
-    if (status != TML_OK) {
-        return status;
-    }
-
-    tml_fb fb = tml_model_fb(m);
-    tml_fb_table opt = tml_node_options(m, node);
-    int activation = tml_fb_i8(&fb, &opt, OPT_ACTIVATION, TML_ACT_NONE);
-    if (activation > TML_ACT_RELU6) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "fused activation %d not supported (NONE, RELU, RELU_N1_TO_1, RELU6 are)",
-            activation);
-    }
-    if (in1->type == TML_FLOAT32) {
-        tml_activation_range_float(activation, &p->act_min_f, &p->act_max_f);
-        return TML_OK;
-    }
-    if (in1->type == TML_INT32) {
-        return TML_OK;
-    }
-
-    return tml_rescaled_pair_prepare_add_sub(m, &p->q, in1, in2, out, activation);
+    return tml_add_sub_prepare(m, node, false);
 }
 
 static tml_status add_eval(tml_model *m, tml_node *node) {
-    const add_params *p = (const add_params *)node->params;
+    const tml_add_sub_params *p = (const tml_add_sub_params *)node->params;
     const tml_tensor *in1 = tml_node_input(m, node, 0);
     const tml_tensor *in2 = tml_node_input(m, node, 1);
     tml_tensor *out = tml_node_output(m, node, 0);
@@ -109,7 +66,7 @@ const tml_kernel tml_kernel_ADD = {
     .name = "ADD",
     .builtin = 0,
     .max_version = 3, /* v2: int8, v3: int16; v4 (int64) and v5 (unquantized int16) are not supported */
-    .params_size = sizeof(add_params),
+    .params_size = sizeof(tml_add_sub_params),
     .prepare = add_prepare,
     .eval = add_eval,
 };

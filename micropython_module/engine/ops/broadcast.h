@@ -255,4 +255,59 @@ static inline tml_status tml_extremum_eval(tml_model *m, tml_node *node, bool ta
 
 #undef TML_EXTREMUM_LOOP
 
+/* ---- ADD and SUB ---------------------------------------------------------- */
+
+typedef struct {
+    tml_bcast bcast;
+    tml_rescaled_pair q;  /* int8 / int16; act_min/act_max also for int32 SUB */
+    float act_min_f, act_max_f;
+} tml_add_sub_params;
+
+/* AddOptions / SubOptions: field 0 is fused_activation_function. */
+enum { TML_ADD_SUB_OPT_ACTIVATION = 0 };
+
+/* ADD's and SUB's prepare. TFLM clamps an int32 SUB to its fused activation
+ * but applies none to an int32 ADD: `int32_activation` says which. */
+static inline tml_status tml_add_sub_prepare(tml_model *m, tml_node *node, bool int32_activation) {
+    tml_add_sub_params *p = (tml_add_sub_params *)node->params;
+    tml_tensor *in1 = tml_node_input(m, node, 0);
+    tml_tensor *in2 = tml_node_input(m, node, 1);
+    tml_tensor *out = tml_node_output(m, node, 0);
+    if (node->num_inputs != 2 || node->num_outputs != 1 || in1 == NULL || in2 == NULL || out == NULL) {
+        return tml_fail(m, TML_ERR_MODEL, "needs 2 inputs and 1 output, has %d and %d", node->num_inputs,
+            node->num_outputs);
+    }
+    if (in1->type != TML_FLOAT32 && in1->type != TML_INT8 && in1->type != TML_INT16 && in1->type != TML_INT32) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (float32, int8, int16, int32 are)",
+            tml_dtype_name(in1->type));
+    }
+    tml_status status = tml_binary_check_types(m, in1, in2, out);
+    if (status == TML_OK) {
+        status = tml_bcast_prepare(m, &p->bcast, in1, in2, out);
+    }
+    if (status != TML_OK) {
+        return status;
+    }
+
+    tml_fb fb = tml_model_fb(m);
+    tml_fb_table opt = tml_node_options(m, node);
+    int activation = tml_fb_i8(&fb, &opt, TML_ADD_SUB_OPT_ACTIVATION, TML_ACT_NONE);
+    if (activation > TML_ACT_RELU6) {
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "fused activation %d not supported (NONE, RELU, RELU_N1_TO_1, RELU6 are)",
+            activation);
+    }
+    if (in1->type == TML_FLOAT32) {
+        tml_activation_range_float(activation, &p->act_min_f, &p->act_max_f);
+        return TML_OK;
+    }
+    if (in1->type == TML_INT32) {
+        if (int32_activation) {
+            tml_activation_range_int32(activation, &p->q.act_min, &p->q.act_max);
+        }
+        return TML_OK;
+    }
+
+    return tml_rescaled_pair_prepare_add_sub(m, &p->q, in1, in2, out, activation);
+}
+
 #endif /* TML_OPS_BROADCAST_H */
