@@ -39,18 +39,7 @@ static int8_t logistic_int8(const tml_sigmoid_params *p, int8_t x) {
 }
 
 static int16_t logistic_int16(const tml_sigmoid_params *p, int16_t x) {
-    const int32_t input = tml_sigmoid_int16_input(p, x);
-    const uint32_t abs_input = (uint32_t)(input < 0 ? -input : input);
-    const uint32_t index = abs_input >> 9;
-    uint32_t result;
-    if (index >= 255) {
-        result = (uint32_t)0x7FFF << 10; /* saturated */
-    } else {
-        const uint32_t a = tml_sigmoid_q16[index], b = tml_sigmoid_q16[index + 1];
-        result = (a << 9) + (abs_input & 0x1ffu) * (b - a);
-    }
-    result = input >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
-    return (int16_t)(result >> 10);
+    return tml_sigmoid_q15(tml_sigmoid_int16_input(p, x));
 }
 
 static tml_status logistic_prepare(tml_model *m, tml_node *node) {

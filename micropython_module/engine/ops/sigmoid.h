@@ -98,4 +98,35 @@ static inline tml_status tml_sigmoid_prepare(tml_model *m, tml_node *node, int m
                                 : tml_sigmoid_prepare_int16(m, in, out, max_pot_shift, p);
 }
 
+/* TFLM's int16 sigmoid (reference_integer_ops::Logistic) of an input already
+ * in units of 1 / (3 * 4096); Q0.15 result. Used by LOGISTIC and the LSTM. */
+static inline int16_t tml_sigmoid_q15(int32_t input) {
+    const uint32_t abs_input = (uint32_t)(input < 0 ? -input : input);
+    const uint32_t index = abs_input >> 9;
+    uint32_t result;
+    if (index >= 255) {
+        result = (uint32_t)0x7FFF << 10;
+    } else {
+        const uint32_t a = tml_sigmoid_q16[index], b = tml_sigmoid_q16[index + 1];
+        result = (a << 9) + (abs_input & 0x1ffu) * (b - a);
+    }
+    result = input >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
+    return (int16_t)(result >> 10);
+}
+
+/* TFLM's int16 tanh (reference_integer_ops::Tanh), likewise. Used by TANH and the LSTM. */
+static inline int16_t tml_tanh_q15(int32_t input) {
+    const uint32_t abs_input = (uint32_t)(input < 0 ? -input : input);
+    const uint32_t index = abs_input >> 8;
+    int32_t result;
+    if (index >= 255) {
+        result = (int32_t)0xFFFF << 8;
+    } else {
+        const uint32_t a = tml_sigmoid_q16[index], b = tml_sigmoid_q16[index + 1];
+        result = (int32_t)((a << 8) + (abs_input & 0xffu) * (b - a));
+    }
+    result = input >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
+    return (int16_t)(result >> 8);
+}
+
 #endif /* TML_OPS_SIGMOID_H */

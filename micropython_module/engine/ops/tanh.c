@@ -50,18 +50,7 @@ static int8_t tanh_int8(const tml_sigmoid_params *p, int8_t x) {
 }
 
 static int16_t tanh_int16(const tml_sigmoid_params *p, int16_t x) {
-    const int32_t input = tml_sigmoid_int16_input(p, x);
-    const uint32_t abs_input = (uint32_t)(input < 0 ? -input : input);
-    const uint32_t index = abs_input >> 8;
-    int32_t result;
-    if (index >= 255) {
-        result = (int32_t)0xFFFF << 8; /* saturated */
-    } else {
-        const uint32_t a = tml_sigmoid_q16[index], b = tml_sigmoid_q16[index + 1];
-        result = (int32_t)((a << 8) + (abs_input & 0xffu) * (b - a));
-    }
-    result = input >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
-    return (int16_t)(result >> 8);
+    return tml_tanh_q15(tml_sigmoid_int16_input(p, x));
 }
 
 static tml_status tanh_prepare(tml_model *m, tml_node *node) {

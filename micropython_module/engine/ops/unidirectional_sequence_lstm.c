@@ -253,38 +253,6 @@ static void gate_row(const lstm_params *p, const float *w, const float *r, const
     }
 }
 
-/* TFLM's int16 sigmoid (reference_integer_ops::Logistic) of an input already
- * in units of 1 / (3 * 4096); Q0.15 result. The same table arithmetic as
- * LOGISTIC's int16 path (logistic.c). */
-static int16_t sigmoid_q15(int32_t input) {
-    const uint32_t abs_input = (uint32_t)(input < 0 ? -input : input);
-    const uint32_t index = abs_input >> 9;
-    uint32_t result;
-    if (index >= 255) {
-        result = (uint32_t)0x7FFF << 10;
-    } else {
-        const uint32_t a = tml_sigmoid_q16[index], b = tml_sigmoid_q16[index + 1];
-        result = (a << 9) + (abs_input & 0x1ffu) * (b - a);
-    }
-    result = input >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
-    return (int16_t)(result >> 10);
-}
-
-/* TFLM's int16 tanh (reference_integer_ops::Tanh) likewise (tanh.c). */
-static int16_t tanh_q15(int32_t input) {
-    const uint32_t abs_input = (uint32_t)(input < 0 ? -input : input);
-    const uint32_t index = abs_input >> 8;
-    int32_t result;
-    if (index >= 255) {
-        result = (int32_t)0xFFFF << 8;
-    } else {
-        const uint32_t a = tml_sigmoid_q16[index], b = tml_sigmoid_q16[index + 1];
-        result = (int32_t)((a << 8) + (abs_input & 0xffu) * (b - a));
-    }
-    result = input >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
-    return (int16_t)(result >> 8);
-}
-
 static int32_t saturate_int16(int32_t v) {
     return tml_clamp_i32(v, -32768, 32767);
 }
@@ -310,7 +278,7 @@ static void gate_row_int8(const lstm_params *p, int gate, tml_model *m, const tm
     for (int32_t u = 0; u < p->units; u++) {
         const int32_t sum = saturate_int16(fc_int8(&p->input_fc[gate], w, x, p->inputs, bias, u) +
                                            fc_int8(&p->recurrent_fc[gate], r, h, p->units, NULL, u));
-        out[u] = is_tanh ? tanh_q15(sum * 3) : sigmoid_q15(sum * 3); /* Q3.12 in units of 1 / (3 * 4096) */
+        out[u] = is_tanh ? tml_tanh_q15(sum * 3) : tml_sigmoid_q15(sum * 3); /* Q3.12 in units of 1 / (3 * 4096) */
     }
 }
 
@@ -345,7 +313,7 @@ static void eval_int8(const lstm_params *p, tml_model *m, tml_node *node) {
             gate_row_int8(p, GATE_OUTPUT, m, node, x_row, h, false, out_gate);
             int8_t *y_row = y + row * n;
             for (int32_t u = 0; u < n; u++) {
-                const int16_t tanh_c = tanh_q15(tml_sigmoid_int16_input(&p->cell_tanh, c[u]));
+                const int16_t tanh_c = tml_tanh_q15(tml_sigmoid_int16_input(&p->cell_tanh, c[u]));
                 const int32_t v = tml_mbqm(tanh_c * out_gate[u], p->hidden.multiplier, p->hidden.shift) +
                                   p->hidden_zero_point;
                 h[u] = (int8_t)tml_clamp_i32(v, -128, 127);
