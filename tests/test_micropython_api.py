@@ -336,7 +336,9 @@ def test_native_module_links_for_every_architecture() -> None:
 
 
 @pytest.fixture(scope="module")
-def metadata(natmod: Path, shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def metadata(
+    natmod: Path, shared_models: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
     from tinyml_tools.tflite_edit import with_metadata
 
     tagged = tmp_path_factory.mktemp("metadata") / "tagged.tflite"

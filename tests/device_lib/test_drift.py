@@ -1,0 +1,200 @@
+"""Model metadata on the device (model_info.py) and input-drift detection (drift.py).
+
+The reference statistics are written by the converter's own code
+(tinyml_tools.model_metadata, as tinyml-convert does) into micro_speech's
+model, from synthetic spectrograms; the device then sees more spectrograms from
+the same generator (no drift) or shifted ones, quantized as Tensor.quantize does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tinyml_tools.model_metadata import (
+    Settings,
+    build_metadata,
+    embed_metadata,
+    read_metadata,
+    to_input_units,
+    verify_sha256,
+)
+from tinyml_tools.runtime_info import probe
+
+LABELS = ["silence", "unknown", "yes", "no"]
+
+
+def spectrograms(count: int, seed: int, offset: float = 0.0, noise: float = 2.0) -> np.ndarray:
+    """count (49, 40) feature maps in micro_speech's float input units (0 .. 26)."""
+    rng = np.random.default_rng(seed)
+    bands = 12 + 6 * np.cos(np.arange(40) / 40 * np.pi)
+    loudness = rng.normal(0, 1.5, (count, 1, 1))
+    x = bands[None, None, :] + loudness + rng.normal(0, noise, (count, 49, 40)) + offset
+    return np.clip(x, 0, 25.9).reshape(count, 1960).astype(np.float32)
+
+
+@pytest.fixture
+def tagged(tmp_path: Path, shared_models: Path, natmod: Path) -> Path:
+    """micro_speech with a tinyml entry built from 300 reference spectrograms."""
+    quantized = (shared_models / "micro_speech_quantized.tflite").read_bytes()
+    runtime = probe(quantized)
+    assert runtime.model is not None
+    settings = Settings("tinyml-convert test", "synthetic", 7, "int8", "int8", 300)
+    metadata = build_metadata(settings, runtime.version, runtime.model, LABELS, spectrograms(300, seed=1))
+    path = tmp_path / "kws.tflite"
+    path.write_bytes(embed_metadata(quantized, metadata))
+    return path
+
+
+def write_inputs(path: Path, tagged: Path, x: np.ndarray) -> None:
+    tensor = probe(tagged.read_bytes()).model.inputs[0]  # type: ignore[union-attr]
+    path.write_bytes(to_input_units(x, tensor).astype(np.int8).tobytes())
+
+
+def test_the_entry_holds_what_the_device_needs_in_a_few_hundred_bytes_of_statistics(tagged: Path) -> None:
+    model = tagged.read_bytes()
+    metadata = read_metadata(model)
+    assert metadata is not None
+    assert metadata["model_version"] == 7 and metadata["labels"] == LABELS
+    assert metadata["inputs"][0]["dtype"] == "int8" and metadata["inputs"][0]["zero_point"] == -128
+    assert metadata["arena_bytes"] == probe(model).model.arena_bytes  # type: ignore[union-attr]
+    stats = metadata["input_stats"]
+    assert (stats["layout"], stats["groups"], stats["elements"]) == ("blocks", 16, 1960)
+    assert stats["samples"] == 300
+    assert len(json.dumps(stats)) < 400
+    assert verify_sha256(model)
+    tampered = bytearray(model)
+    tampered[len(model) // 2] ^= 1
+    assert not verify_sha256(bytes(tampered))
+
+
+def test_model_info_reads_labels_and_version_and_checks_the_hash(
+    tagged: Path, mpy: Callable[[str], str], shared_models: Path
+) -> None:
+    out = mpy(
+        f"""
+import tinyml, model_info
+data = open({str(tagged)!r}, "rb").read()
+model = tinyml.Model(data)
+info = model_info.read(model)
+print(model_info.labels(model), info["model_version"], info["arena_bytes"] == model.arena_used)
+print(info["settings"]["calibration_samples"], info["inputs"][0]["scale"] == model.input().scale)
+print(model_info.verify(data, info))
+bad = bytearray(data); bad[100] ^= 1
+print(model_info.verify(bytes(bad), info))
+plain = tinyml.Model({str(shared_models / "hello_world_int8.tflite")!r})
+print(model_info.read(plain), model_info.labels(plain))
+"""
+    )
+    assert out.splitlines() == [
+        "('silence', 'unknown', 'yes', 'no') 7 True",
+        "300 True",
+        "True",
+        "False",
+        "None ()",
+    ]
+
+
+DETECT = """
+import tinyml
+from drift import DriftDetector
+model = tinyml.Model({model!r})
+drift = DriftDetector.from_model(model, window=32)
+x = model.input()
+with open({inputs!r}, "rb") as f:
+    while f.readinto(x.data) == len(x):
+        if drift.update(x.data):
+            print(round(drift.score, 3), drift.drifted, drift.worst_group)
+print("windows", drift.windows, drift.drifted_windows)
+"""
+
+
+def scores(out: str) -> list[tuple[float, bool]]:
+    rows = [line.split() for line in out.splitlines() if not line.startswith("windows")]
+    return [(float(score), drifted == "True") for score, drifted, _worst in rows]
+
+
+def test_inputs_like_the_reference_data_do_not_drift(
+    tagged: Path, tmp_path: Path, mpy: Callable[[str], str]
+) -> None:
+    write_inputs(tmp_path / "same.raw", tagged, spectrograms(128, seed=2))
+    out = mpy(DETECT.format(model=str(tagged), inputs=str(tmp_path / "same.raw")))
+    windows = scores(out)
+    assert len(windows) == 4 and out.splitlines()[-1] == "windows 4 0"
+    assert all(score < 0.05 and not drifted for score, drifted in windows), out
+
+
+@pytest.mark.parametrize(
+    ("shift", "offset", "noise"),
+    [("louder by 6 (1.2 reference sigma)", 6.0, 2.0), ("four times the noise", 0.0, 8.0)],
+)
+def test_shifted_inputs_drift(
+    tagged: Path, tmp_path: Path, mpy: Callable[[str], str], shift: str, offset: float, noise: float
+) -> None:
+    write_inputs(tmp_path / "shifted.raw", tagged, spectrograms(64, seed=3, offset=offset, noise=noise))
+    out = mpy(DETECT.format(model=str(tagged), inputs=str(tmp_path / "shifted.raw")))
+    windows = scores(out)
+    assert len(windows) == 2 and out.splitlines()[-1] == "windows 2 2", shift
+    assert all(score > 0.3 and drifted for score, drifted in windows), out
+
+
+def test_one_changed_region_is_named_as_the_worst_group(
+    tagged: Path, tmp_path: Path, mpy: Callable[[str], str]
+) -> None:
+    x = spectrograms(32, seed=4)
+    x[:, 1960 * 5 // 16 : 1960 * 6 // 16] = 25.9  # block 5 saturated
+    write_inputs(tmp_path / "one.raw", tagged, x)
+    out = mpy(DETECT.format(model=str(tagged), inputs=str(tmp_path / "one.raw")))
+    assert out.splitlines()[0].split()[2] == "5", out
+
+
+def test_accounting_an_input_allocates_nothing(tagged: Path, mpy: Callable[[str], str]) -> None:
+    out = mpy(
+        f"""
+import gc, tinyml
+from drift import DriftDetector
+model = tinyml.Model({str(tagged)!r})
+drift = DriftDetector.from_model(model, window=1000)
+data = model.input().data
+def allocated(n):
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    for _ in range(n):
+        drift.update(data)
+    after = gc.mem_alloc()
+    gc.enable()
+    return after - before
+allocated(1)  # warm-up: the first call creates the function's globals
+print(allocated(20), drift.count)
+"""
+    )
+    assert out.split() == ["0", "21"]
+
+
+def test_detector_errors_name_the_problem(
+    tagged: Path, shared_models: Path, mpy: Callable[[str], str]
+) -> None:
+    out = mpy(
+        f"""
+import tinyml
+from drift import DriftDetector
+def error(f, *a):
+    try:
+        f(*a)
+    except ValueError as e:
+        return str(e)
+print(error(DriftDetector.from_model, tinyml.Model({str(shared_models / "hello_world_int8.tflite")!r})))
+drift = DriftDetector.from_model(tinyml.Model({str(tagged)!r}))
+print(error(drift.update, bytes(10)))
+print(error(DriftDetector, {{"layout": "rows", "groups": 1, "elements": 1, "mean": [0], "std": [1]}}))
+"""
+    )
+    assert out.splitlines() == [
+        "the model has no tinyml metadata (convert it with tinyml-convert)",
+        "expected 1960 values, got 10",
+        "input_stats: unknown layout 'rows'",
+    ]
