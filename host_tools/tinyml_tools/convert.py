@@ -118,6 +118,8 @@ def convert(args: argparse.Namespace) -> int:
     say = (lambda _text: None) if args.quiet else (lambda text: print(text))
     if args.calibration_samples < 1:
         raise ConvertError("--calibration-samples must be at least 1")
+    if args.model_version < 0:
+        raise ConvertError(f"--model-version must not be negative, got {args.model_version}")
     labels = _labels(args.labels)
     if not args.model.exists():
         raise ConvertError(f"model not found: {args.model}")
