@@ -37,7 +37,7 @@ element. An int8 window of W inputs with E elements per group stays
 allocation-free while W * E * 16384 < 2**30 (W < 520 for 123 elements).
 """
 
-import json
+from minijson import json
 import math
 from array import array
 

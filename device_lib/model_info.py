@@ -12,7 +12,7 @@ read() parses it once (allocates: call it at start-up, not per inference).
 replaced by "0"s, so it covers every byte, the metadata included.
 """
 
-import json
+from minijson import json
 
 from digest import sha256, unhexlify
 

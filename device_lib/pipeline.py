@@ -27,14 +27,14 @@ one counts "drifted" and is logged ("input-drift", score and worst group).
 
 Deep sleep: with resume=ResumeStore(...) and a PowerPolicy(deepsleep=True),
 a wait long enough for deep sleep first runs what a batch has gathered, then
-saves the counters, latency summary, power accounting, the source's and the
+saves the counters, latency statistics, power accounting, the source's and the
 drift detector's state and the state() of every object in `keep` (smoothers,
 debouncers, the application's own), and calls machine.deepsleep. The board
 wakes through a reset and runs the application again; when reset_cause() is
 DEEPSLEEP_RESET the new Pipeline restores all of it (and charges the board's
 wake_us as "wake"), counts "resumes" and carries on with the next window.
 After any other reset a saved state is stale and is discarded. The sliding
-window starts empty after a wake-up, and the latency percentiles restart.
+window starts empty after a wake-up.
 """
 
 import time
@@ -154,10 +154,9 @@ class Pipeline:
     def save_state(self, ms: int) -> None:
         """Persist what must survive a deep sleep of `ms` (called by the policy)."""
         self.counters.inc("deepsleeps")
-        s = self.latency
         state = {
             "counters": self.counters.values,
-            "latency": [s.count, s.total, s.min, s.max],
+            "latency": self.latency.state(),
             "account": self.account.totals(),
             "keep": {name: obj.state() for name, obj in self.keep.items()},
         }
@@ -171,8 +170,7 @@ class Pipeline:
 
     def _restore(self, state: dict) -> None:
         self.counters.values.update(state["counters"])
-        s = self.latency
-        s.count, s.total, s.min, s.max = state["latency"]
+        self.latency.restore(state["latency"])
         self.account.restore(state["account"])
         self.account.add("wake", self.account.currents.get("wake_us", 0))
         for name, obj in self.keep.items():

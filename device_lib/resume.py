@@ -14,7 +14,7 @@ Only a wake from deep sleep resumes: after a power-on or any other reset the
 saved state is stale, and ResumeStore.load() is not consulted by Pipeline.
 """
 
-import json
+from minijson import json
 import os
 
 from digest import crc32

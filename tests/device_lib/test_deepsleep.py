@@ -110,6 +110,8 @@ def check_final_report(out: str) -> None:
     assert 4 * 9_700 <= int(sleep[1]) <= 4 * 9_900, out
     assert sleep[3] == "400", out  # 4 wake-ups charged at wake_us = 100 ms
     assert "smoothed True True" in lines, out
+    latency = next(line for line in lines if line.startswith("latency us")).replace(",", "").split()
+    assert int(latency[latency.index("p50") + 1]) > 0, out  # the recent latencies survived too
     assert any(line.startswith("deepsleep ") for line in lines) and "wake " in out
 
 
