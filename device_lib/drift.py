@@ -37,9 +37,10 @@ element. An int8 window of W inputs with E elements per group stays
 allocation-free while W * E * 16384 < 2**30 (W < 520 for 123 elements).
 """
 
-from minijson import json
 import math
 from array import array
+
+from minijson import json
 
 
 class DriftDetector:

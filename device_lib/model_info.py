@@ -12,9 +12,8 @@ read() parses it once (allocates: call it at start-up, not per inference).
 replaced by "0"s, so it covers every byte, the metadata included.
 """
 
-from minijson import json
-
 from digest import sha256, unhexlify
+from minijson import json
 
 NAME = "tinyml"
 FORMAT = 1

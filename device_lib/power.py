@@ -259,7 +259,8 @@ class PowerPolicy:
         deadline = time.ticks_add(time.ticks_us(), us)
         m = self.machine
         threshold = self.deepsleep_min_us
-        if threshold is not None and us >= threshold and self.save_state is not None and hasattr(m, "deepsleep"):
+        deep = threshold is not None and us >= threshold
+        if deep and self.save_state is not None and hasattr(m, "deepsleep"):
             if self.before_deepsleep is not None:
                 self.before_deepsleep()
             wake_us = self.account.currents.get("wake_us", 0)

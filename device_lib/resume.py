@@ -14,10 +14,10 @@ Only a wake from deep sleep resumes: after a power-on or any other reset the
 saved state is stale, and ResumeStore.load() is not consulted by Pipeline.
 """
 
-from minijson import json
 import os
 
 from digest import crc32
+from minijson import json
 
 try:
     import machine
@@ -90,4 +90,4 @@ class ResumeStore:
         try:
             os.remove(self.path)
         except OSError:
-            pass
+            return  # nothing was saved
