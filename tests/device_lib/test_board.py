@@ -309,3 +309,23 @@ def test_drift_detection_on_the_board(
     assert len(windows) == 2 and out.splitlines()[-1] == "windows 2 1", out
     assert windows[0][0] < 0.05 and not windows[0][1], out
     assert windows[1][0] > 0.3 and windows[1][1], out
+
+
+def test_reset_cause_tells_power_on_from_a_software_reset(
+    firmware: Path, board_fs: ModuleType, tmp_path: Path
+) -> None:
+    board_fs.write(
+        "/cause.py",
+        b"""
+import machine
+cause = machine.reset_cause()
+print("cause", cause, cause == machine.PWRON_RESET, cause == machine.SOFT_RESET)
+if cause == machine.PWRON_RESET:
+    machine.reset()
+""",
+    )
+    command = runner.qemu_command(runner.BOARDS["mps2-an386"], "stdio", firmware, script="cause.py")
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=120, check=False)
+    out = result.stdout.decode(errors="replace").replace("\r\n", "\n")
+    assert result.returncode == 0, out
+    assert out.splitlines() == ["cause 1 True False", "cause 5 False True"]
