@@ -9,6 +9,7 @@ the same generator (no drift) or shifted ones, quantized as Tensor.quantize does
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -198,3 +199,38 @@ print(error(DriftDetector, {{"layout": "rows", "groups": 1, "elements": 1, "mean
         "expected 1960 values, got 10",
         "input_stats: unknown layout 'rows'",
     ]
+
+
+def test_the_pipeline_scores_its_inputs_and_logs_drift(
+    tagged: Path, tmp_path: Path, mpy: Callable[[str], str]
+) -> None:
+    # 32 inputs like the reference, then 32 louder ones, replayed as int8 "frames".
+    x = np.concatenate([spectrograms(32, seed=5), spectrograms(32, seed=6, offset=6.0)])
+    write_inputs(tmp_path / "inputs.raw", tagged, x)
+    out = mpy(
+        f"""
+import tinyml
+from drift import DriftDetector
+from monitor import AuditLog
+from pipeline import Pipeline
+from power import BOARD_CURRENTS, PowerAccount, PowerPolicy
+from sources import ReplaySource
+from windows import SlidingWindow
+model = tinyml.Model({str(tagged)!r})
+def featurize(window, slot):
+    slot[:] = window
+    return True
+log = AuditLog("audit.log")
+pipe = Pipeline(ReplaySource({str(tmp_path / "inputs.raw")!r}, rate=16000, typecode="b", realtime=False),
+                SlidingWindow(1960, 1960, "b"), featurize, model, lambda m: None,
+                PowerPolicy(PowerAccount(BOARD_CURRENTS["rp2040"])), log=log,
+                drift=DriftDetector.from_model(model, window=32))
+pipe.run()
+print(pipe.counters["inferences"], pipe.counters["drift-windows"], pipe.counters["drifted"])
+print([r[2:] for r in log.records()])
+"""
+    )
+    lines = out.splitlines()
+    assert lines[0] == "64 2 1"
+    record = re.fullmatch(r"\[\('input-drift', 'score (\d+\.\d{3}) group (\d+)'\)\]", lines[1])
+    assert record is not None and float(record[1]) > 0.3, out
