@@ -339,12 +339,17 @@ def test_native_module_links_for_every_architecture() -> None:
 def metadata(
     natmod: Path, shared_models: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, object]:
+    generated = tmp_path_factory.mktemp("metadata")
+    (generated / "tagged.tflite").write_bytes(tagged_model(shared_models))
+    return run_script("api_metadata.py", shared_models, generated)
+
+
+def tagged_model(models: Path) -> bytes:
+    """hello_world with a small "tinyml" entry (api_metadata.py's GENERATED_DIR/tagged.tflite)."""
     from tinyml_tools.tflite_edit import with_metadata
 
-    tagged = tmp_path_factory.mktemp("metadata") / "tagged.tflite"
-    model = (shared_models / "hello_world_int8.tflite").read_bytes()
-    tagged.write_bytes(with_metadata(model, {"tinyml": b'{"labels": ["sine"]}'}))
-    return run_script("api_metadata.py", shared_models, tagged)
+    model = (models / "hello_world_int8.tflite").read_bytes()
+    return with_metadata(model, {"tinyml": b'{"labels": ["sine"]}'})
 
 
 def test_metadata_returns_an_entry_as_a_read_only_view_or_none(metadata: dict, shared_models: Path) -> None:

@@ -1,5 +1,6 @@
 # MicroPython: Model.metadata(), the model's metadata entries as zero-copy views.
-# Usage: MICROPYPATH=NATMOD_DIR micropython api_metadata.py MODELS_DIR TAGGED_MODEL
+# Usage: MICROPYPATH=NATMOD_DIR micropython api_metadata.py MODELS_DIR GENERATED_DIR
+# (GENERATED_DIR holds tagged.tflite: hello_world with a "tinyml" entry)
 import gc
 import sys
 
@@ -7,7 +8,7 @@ import tinyml
 from report import error_of, read, report
 
 models = sys.argv[1]
-tagged_path = sys.argv[2]
+tagged_path = sys.argv[2] + "/tagged.tflite"
 
 hello = tinyml.Model(read(models + "/hello_world_int8.tflite"))
 view = hello.metadata("min_runtime_version")
