@@ -34,7 +34,7 @@ too, to say where the inputs changed.
 Limits: int16 inputs have squares beyond MicroPython's small integers on
 32-bit boards and float32 inputs are floats: both work, but allocate per
 element. An int8 window of W inputs with E elements per group stays
-allocation-free while W * E * 16384 < 2**30 (W < 520 for 123 elements).
+allocation-free while W * E * 16384 < 2**30 (W <= 532 for 123 elements).
 """
 
 import math

@@ -48,6 +48,7 @@ import numpy as np
 
 from tinyml_tools.runtime_info import ModelInRuntime, RuntimeTensor
 from tinyml_tools.tflite_edit import with_metadata
+from tinyml_tools.tflite_file import read_tflite
 
 METADATA_NAME = "tinyml"
 FORMAT = 1
@@ -196,8 +197,6 @@ def embed_metadata(model: bytes, metadata: dict[str, Any]) -> bytes:
 
 def read_metadata(model: bytes) -> dict[str, Any] | None:
     """The parsed `tinyml` entry of a model, None without one."""
-    from tinyml_tools.tflite_file import read_tflite
-
     entry = read_tflite(model).metadata.get(METADATA_NAME)
     return None if entry is None else json.loads(entry)
 
