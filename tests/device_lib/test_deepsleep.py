@@ -194,3 +194,29 @@ print(store.load())
 """
     )
     assert out.splitlines() == ["{'counters': {'inferences': 3}}", "None"]
+
+
+def test_the_state_can_live_in_rtc_memory(mpy: Callable[[str], str]) -> None:
+    out = mpy(
+        """
+from resume import ResumeStore
+class RTC:   # machine.RTC().memory(): read with no argument, write with one
+    data = b""
+    def memory(self, data=None):
+        if data is None:
+            return self.data
+        self.data = bytes(data)
+rtc = RTC()
+store = ResumeStore(rtc=rtc)
+print(store.load())
+store.save({"counters": {"deepsleeps": 2}, "keep": {"gate": {"active": True}}})
+print(store.load(), len(rtc.data) < 100)
+store.clear()
+print(store.load(), rtc.data)
+"""
+    )
+    assert out.splitlines() == [
+        "None",
+        "{'counters': {'deepsleeps': 2}, 'keep': {'gate': {'active': True}}} True",
+        "None b''",
+    ]

@@ -234,3 +234,29 @@ print([r[2:] for r in log.records()])
     assert lines[0] == "64 2 1"
     record = re.fullmatch(r"\[\('input-drift', 'score (\d+\.\d{3}) group (\d+)'\)\]", lines[1])
     assert record is not None and float(record[1]) > 0.3, out
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        (b"labels: yes, no", "metadata 'tinyml' is not JSON"),
+        (b'{"format": 2}', "metadata 'tinyml': unknown format (this library reads format 1)"),
+    ],
+)
+def test_model_info_refuses_entries_it_cannot_read(
+    tmp_path: Path, shared_models: Path, mpy: Callable[[str], str], entry: bytes, error: str
+) -> None:
+    from tinyml_tools.tflite_edit import with_metadata
+
+    model = with_metadata((shared_models / "hello_world_int8.tflite").read_bytes(), {"tinyml": entry})
+    (tmp_path / "m.tflite").write_bytes(model)
+    out = mpy(
+        """
+import tinyml, model_info
+try:
+    model_info.read(tinyml.Model("m.tflite"))
+except ValueError as e:
+    print(e)
+"""
+    )
+    assert out.strip() == error
