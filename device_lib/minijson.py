@@ -13,110 +13,125 @@ try:
 except ImportError:
     json = None
 
-_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_WHITESPACE = " \t\r\n"
-_NUMBER = "+-0123456789.eE"
+_ESCAPES = {34: '"', 92: "\\", 47: "/", 98: "\b", 102: "\f", 110: "\n", 114: "\r", 116: "\t"}
+# Parsing works on bytes: indexing a MicroPython str walks its UTF-8 from the
+# start (quadratic over a document), indexing bytes does not.
+_QUOTE = 34
+_BACKSLASH = 92
 
 
-def _skip(text: str, i: int) -> int:
-    while i < len(text) and text[i] in _WHITESPACE:
+def _skip(data: bytes, i: int) -> int:
+    n = len(data)
+    while i < n:
+        c = data[i]
+        if c != 32 and c != 10 and c != 13 and c != 9:
+            break
         i += 1
     return i
 
 
-def _error(text: str, i: int, what: str) -> ValueError:
+def _error(i: int, what: str) -> ValueError:
     return ValueError(f"JSON: {what} at position {i}")
 
 
-def _string(text: str, i: int) -> tuple:
-    out = []
+def _string(data: bytes, i: int) -> tuple:
+    """The string starting after the quote at i - 1, and the position after its end."""
     start = i
+    end = data.find(b'"', i)
+    if end < 0:
+        raise _error(start - 1, "unterminated string")
+    escape = data.find(b"\\", i, end)
+    if escape < 0:
+        return data[i:end].decode(), end + 1
+    out = []
     while True:
-        if i >= len(text):
-            raise _error(text, start, "unterminated string")
-        c = text[i]
-        if c == '"':
-            return "".join(out), i + 1
-        if c == "\\":
-            e = text[i + 1 : i + 2]
-            if e == "u":
-                out.append(chr(int(text[i + 2 : i + 6], 16)))
-                i += 6
-                continue
-            if e not in _ESCAPES:
-                raise _error(text, i, "bad escape")
+        end = data.find(b'"', i)
+        escape = data.find(b"\\", i)
+        if end < 0:
+            raise _error(start - 1, "unterminated string")
+        if escape < 0 or escape > end:
+            out.append(data[i:end].decode())
+            return "".join(out), end + 1
+        out.append(data[i:escape].decode())
+        e = data[escape + 1] if escape + 1 < len(data) else 0
+        if e == 117:  # \uXXXX
+            out.append(chr(int(data[escape + 2 : escape + 6], 16)))
+            i = escape + 6
+        elif e in _ESCAPES:
             out.append(_ESCAPES[e])
-            i += 2
-            continue
-        out.append(c)
-        i += 1
+            i = escape + 2
+        else:
+            raise _error(escape, "bad escape")
 
 
-def _value(text: str, i: int) -> tuple:
-    i = _skip(text, i)
-    if i >= len(text):
-        raise _error(text, i, "value expected")
-    c = text[i]
-    if c == "{":
+def _is_number_byte(c: int) -> bool:
+    return 48 <= c <= 57 or c == 45 or c == 43 or c == 46 or c == 101 or c == 69
+
+
+def _value(data: bytes, i: int) -> tuple:
+    i = _skip(data, i)
+    if i >= len(data):
+        raise _error(i, "value expected")
+    c = data[i]
+    if c == 123:  # {
         result = {}
-        i = _skip(text, i + 1)
-        if text[i : i + 1] == "}":
+        i = _skip(data, i + 1)
+        if i < len(data) and data[i] == 125:
             return result, i + 1
         while True:
-            i = _skip(text, i)
-            if text[i : i + 1] != '"':
-                raise _error(text, i, "object key expected")
-            key, i = _string(text, i + 1)
-            i = _skip(text, i)
-            if text[i : i + 1] != ":":
-                raise _error(text, i, "':' expected")
-            result[key], i = _value(text, i + 1)
-            i = _skip(text, i)
-            if text[i : i + 1] == "}":
+            i = _skip(data, i)
+            if i >= len(data) or data[i] != _QUOTE:
+                raise _error(i, "object key expected")
+            key, i = _string(data, i + 1)
+            i = _skip(data, i)
+            if i >= len(data) or data[i] != 58:
+                raise _error(i, "':' expected")
+            result[key], i = _value(data, i + 1)
+            i = _skip(data, i)
+            if i < len(data) and data[i] == 125:
                 return result, i + 1
-            if text[i : i + 1] != ",":
-                raise _error(text, i, "',' or '}' expected")
+            if i >= len(data) or data[i] != 44:
+                raise _error(i, "',' or '}' expected")
             i += 1
-    if c == "[":
+    if c == 91:  # [
         result = []
-        i = _skip(text, i + 1)
-        if text[i : i + 1] == "]":
+        i = _skip(data, i + 1)
+        if i < len(data) and data[i] == 93:
             return result, i + 1
         while True:
-            item, i = _value(text, i)
+            item, i = _value(data, i)
             result.append(item)
-            i = _skip(text, i)
-            if text[i : i + 1] == "]":
+            i = _skip(data, i)
+            if i < len(data) and data[i] == 93:
                 return result, i + 1
-            if text[i : i + 1] != ",":
-                raise _error(text, i, "',' or ']' expected")
+            if i >= len(data) or data[i] != 44:
+                raise _error(i, "',' or ']' expected")
             i += 1
-    if c == '"':
-        return _string(text, i + 1)
-    for word, value in (("true", True), ("false", False), ("null", None)):
-        if text[i : i + len(word)] == word:
+    if c == _QUOTE:
+        return _string(data, i + 1)
+    for word, value in ((b"true", True), (b"false", False), (b"null", None)):
+        if data[i : i + len(word)] == word:
             return value, i + len(word)
     end = i
-    while end < len(text) and text[end] in _NUMBER:
+    while end < len(data) and _is_number_byte(data[end]):
         end += 1
-    number = text[i:end]
+    number = data[i:end]
     if not number:
-        raise _error(text, i, "value expected")
+        raise _error(i, "value expected")
     try:
-        if "." in number or "e" in number or "E" in number:
+        if b"." in number or b"e" in number or b"E" in number:
             return float(number), end
         return int(number), end
     except ValueError:
-        raise _error(text, i, "bad number") from None
+        raise _error(i, "bad number") from None
 
 
 def loads(text):  # noqa: ANN001, ANN201 (str or bytes -> the value)
     """Parse one JSON document."""
-    if not isinstance(text, str):
-        text = bytes(text).decode()
-    value, i = _value(text, 0)
-    if _skip(text, i) != len(text):
-        raise _error(text, i, "extra data")
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    value, i = _value(data, 0)
+    if _skip(data, i) != len(data):
+        raise _error(i, "extra data")
     return value
 
 

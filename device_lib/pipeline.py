@@ -183,7 +183,8 @@ class Pipeline:
         self.counters.inc("resumes")
         self.resumed = True
         if self.log is not None:
-            self.log.append("resumed", f"deepsleeps {self.counters['deepsleeps']}")
+            # ticks_ms counts from boot on bare-metal ports: the real wake-up cost, to compare with wake_us.
+            self.log.append("resumed", f"deepsleeps {self.counters['deepsleeps']} ticks_ms {time.ticks_ms()}")
 
     def _infer_batch(self) -> None:
         count = self._filled

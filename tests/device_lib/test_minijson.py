@@ -50,7 +50,7 @@ except TypeError as e:
     assert out.splitlines() == [
         "JSON: ':' expected at position 5",
         "JSON: value expected at position 3",
-        "JSON: unterminated string at position 1",
+        "JSON: unterminated string at position 0",
         "JSON: extra data at position 8",
         "JSON: value expected at position 0",
         "JSON: object key expected at position 1",
