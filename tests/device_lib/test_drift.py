@@ -260,3 +260,38 @@ except ValueError as e:
 """
     )
     assert out.strip() == error
+
+
+def test_colour_channels_are_the_groups_of_an_image_input(
+    tmp_path: Path, shared_models: Path, mpy: Callable[[str], str]
+) -> None:
+    # A CIFAR-style model, input (1, 32, 32, 3) int8 (scale 1, zero point -128): one group per channel.
+    quantized = (shared_models / "pretrainedResnet_quant.tflite").read_bytes()
+    runtime = probe(quantized)
+    assert runtime.model is not None
+    rng = np.random.default_rng(7)
+
+    def images(count: int, blue_gain: float = 1.0) -> np.ndarray:
+        x = rng.normal((120.0, 110.0, 90.0), (40.0, 35.0, 30.0), (count, 32, 32, 3))
+        x[..., 2] *= blue_gain
+        return np.clip(x, 0, 255).astype(np.float32)
+
+    settings = Settings("tinyml-convert test", "synthetic", 1, "int8", "int8", 200)
+    labels = [f"class {i}" for i in range(10)]
+    metadata = build_metadata(settings, runtime.version, runtime.model, labels, images(200))
+    stats = metadata["input_stats"]
+    assert (stats["layout"], stats["groups"], stats["elements"]) == ("channels", 3, 3072)
+    assert [round(m) for m in stats["mean"]] == [120 - 128, 110 - 128, 90 - 128]
+    (tmp_path / "cifar.tflite").write_bytes(embed_metadata(quantized, metadata))
+    tensor = runtime.model.inputs[0]
+    x = np.concatenate([images(8), images(8, blue_gain=1.6)])
+    (tmp_path / "in.raw").write_bytes(to_input_units(x, tensor).astype(np.int8).tobytes())
+    out = mpy(
+        DETECT.replace("window=32", "window=8").format(
+            model=str(tmp_path / "cifar.tflite"), inputs=str(tmp_path / "in.raw")
+        )
+    )
+    lines = [line.split() for line in out.splitlines()]
+    assert float(lines[0][0]) < 0.05 and lines[0][1] == "False", out
+    assert lines[1][1:] == ["True", "2"], out  # the blue channel
+    assert lines[2] == ["windows", "2", "1"]
