@@ -31,6 +31,11 @@ of every group). Inputs drawn from the reference distribution score about
 scores of known-good data on the device. The worst group (largest D_g) is reported
 too, to say where the inputs changed.
 
+Speed: for int8 and uint8 inputs the per-input sums run as viper machine
+code where the port has it (ARMv7-M, Xtensa, x64; as digest.py does): a
+micro_speech input (1960 values) costs 19 ms on the emulated 25 MHz
+Cortex-M4 instead of 174 ms in plain Python (its inference: 676 ms).
+
 Limits: int16 inputs have squares beyond MicroPython's small integers on
 32-bit boards and float32 inputs are floats: both work, but allocate per
 element. An int8 window of W inputs with E elements per group stays
@@ -42,11 +47,64 @@ from array import array
 
 from minijson import json
 
+# Sums and sums of squares of each group of one int8/uint8 input, as viper
+# machine code (compiled at run time, as in digest.py). Group g holds the
+# elements starts[g], starts[g] + step, ... below ends[g].
+_VIPER_SOURCE = """
+import micropython
+@micropython.viper
+def group_sums(values: ptr8, starts: ptr32, ends: ptr32, step: int, groups: int, signed: int,
+               out_sums: ptr32, out_squares: ptr32):
+    for g in range(groups):
+        s = 0
+        q = 0
+        i = starts[g]
+        end = ends[g]
+        while i < end:
+            v = int(values[i])
+            if signed and v > 127:
+                v -= 256
+            s += v
+            q += v * v
+            i += step
+        out_sums[g] = s
+        out_squares[g] = q
+"""
+
+# Native architectures (sys.implementation._mpy bits 10-13) where viper is
+# known to run: x64, ARMv7-M family, Xtensa. Not ARMv6-M (see digest.py).
+_VIPER_ARCHS = (2, 5, 6, 7, 8, 9, 10)
+
+
+def _load_viper():  # noqa: ANN202
+    """The viper group_sums() when it compiles and sums a test input right, else None."""
+    import sys
+
+    if (getattr(sys.implementation, "_mpy", 0) >> 10) & 0x0F not in _VIPER_ARCHS:
+        return None
+    try:
+        scope = {}
+        exec(_VIPER_SOURCE, scope)
+        group_sums = scope["group_sums"]
+        sums = array("i", [0, 0])
+        squares = array("i", [0, 0])
+        test = array("b", [-128, 3, 127, -1, 5])
+        group_sums(test, array("i", [0, 1]), array("i", [5, 5]), 2, 2, 1, sums, squares)
+    except Exception:  # noqa: BLE001 (no viper on this port: plain Python)
+        return None
+    good = list(sums) == [4, 2] and list(squares) == [16384 + 16129 + 25, 10]
+    return group_sums if good else None
+
+
+_viper_group_sums = _load_viper()
+
 
 class DriftDetector:
     """Windowed input statistics scored against the model's reference (module docstring)."""
 
-    def __init__(self, stats: dict, window: int = 32, threshold: float = 0.25) -> None:
+    def __init__(
+        self, stats: dict, window: int = 32, threshold: float = 0.25, dtype: str | None = None
+    ) -> None:
         layout = stats.get("layout")
         groups = stats.get("groups", 0)
         elements = stats.get("elements", 0)
@@ -68,6 +126,15 @@ class DriftDetector:
             self._starts = [g * elements // groups for g in range(groups + 1)]
         else:
             self._starts = None
+        # dtype of the input values (tinyml's names); int8/uint8 take the viper path when there is one.
+        self._fast = None
+        if _viper_group_sums is not None and dtype in ("int8", "uint8"):
+            if layout == "blocks":
+                starts, ends, step = self._starts[:-1], self._starts[1:], 1
+            else:
+                starts, ends, step = list(range(groups)), [elements] * groups, groups
+            self._fast = (array("i", starts), array("i", ends), step, 1 if dtype == "int8" else 0,
+                          array("i", bytes(4 * groups)), array("i", bytes(4 * groups)))  # fmt: skip
         self._sum = [0] * groups
         self._squares = [0] * groups
         self.count = 0  # inputs in the current window
@@ -91,10 +158,11 @@ class DriftDetector:
         stats = json.loads(bytes(view)).get("input_stats")
         if stats is None:
             raise ValueError("the model's tinyml metadata has no input_stats")
-        n = len(model.input())
+        tensor = model.input()
+        n = len(tensor)
         if stats.get("elements") != n:
             raise ValueError(f"input_stats describe {stats.get('elements')} elements, the input has {n}")
-        return cls(stats, window, threshold)
+        return cls(stats, window, threshold, tensor.dtype)
 
     def update(self, values) -> bool:  # noqa: ANN001 (buffer of the input's raw values)
         """Account one input; returns True when it completed a window (score is new)."""
@@ -102,7 +170,16 @@ class DriftDetector:
             raise ValueError(f"expected {self.elements} values, got {len(values)}")
         sums = self._sum
         squares = self._squares
-        if self._starts is not None:
+        fast = self._fast
+        if fast is not None:
+            sample_sums = fast[4]
+            sample_squares = fast[5]
+            _viper_group_sums(values, fast[0], fast[1], fast[2], self.groups, fast[3], sample_sums,
+                              sample_squares)  # fmt: skip
+            for g in range(self.groups):
+                sums[g] += sample_sums[g]
+                squares[g] += sample_squares[g]
+        elif self._starts is not None:
             starts = self._starts
             for g in range(self.groups):
                 s = 0

@@ -26,7 +26,10 @@ class DriftDetector:
     worst_score: float
     mean: array
     std: array
-    def __init__(self, stats: dict[str, Any], window: int = 32, threshold: float = 0.25) -> None: ...
+    def __init__(
+        self, stats: dict[str, Any], window: int = 32, threshold: float = 0.25, dtype: str | None = None
+    ) -> None:
+        """dtype: the input's (tinyml names); int8/uint8 sum in viper code where the port has it."""
     @classmethod
     def from_model(cls, model: Model, window: int = 32, threshold: float = 0.25) -> DriftDetector:
         """From the model's `tinyml` metadata; ValueError without input_stats."""

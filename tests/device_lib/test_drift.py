@@ -286,12 +286,24 @@ def test_colour_channels_are_the_groups_of_an_image_input(
     tensor = runtime.model.inputs[0]
     x = np.concatenate([images(8), images(8, blue_gain=1.6)])
     (tmp_path / "in.raw").write_bytes(to_input_units(x, tensor).astype(np.int8).tobytes())
-    out = mpy(
-        DETECT.replace("window=32", "window=8").format(
-            model=str(tmp_path / "cifar.tflite"), inputs=str(tmp_path / "in.raw")
-        )
+    script = DETECT.replace("window=32", "window=8").format(
+        model=str(tmp_path / "cifar.tflite"), inputs=str(tmp_path / "in.raw")
     )
+    out = mpy(script)
     lines = [line.split() for line in out.splitlines()]
     assert float(lines[0][0]) < 0.05 and lines[0][1] == "False", out
     assert lines[1][1:] == ["True", "2"], out  # the blue channel
     assert lines[2] == ["windows", "2", "1"]
+    assert mpy(PLAIN_PYTHON + script) == out
+
+
+PLAIN_PYTHON = "import drift\ndrift._viper_group_sums = None   # the plain-Python sums\n"
+
+
+def test_viper_and_plain_python_sums_agree(tagged: Path, tmp_path: Path, mpy: Callable[[str], str]) -> None:
+    x = np.concatenate([spectrograms(32, seed=8), spectrograms(32, seed=9, noise=8.0)])
+    write_inputs(tmp_path / "in.raw", tagged, x)
+    script = DETECT.format(model=str(tagged), inputs=str(tmp_path / "in.raw"))
+    probe_viper = "import drift\nprint(drift._viper_group_sums is not None)\n"
+    assert mpy(probe_viper).strip() == "True"  # x64 has viper: both paths are exercised here
+    assert mpy(PLAIN_PYTHON + script) == mpy(script)
