@@ -304,7 +304,16 @@ def test_drift_detection_on_the_board(
     tensor = runtime.model.inputs[0]
     inputs = [spectrograms(32, seed=2), spectrograms(32, seed=3, offset=6.0)]
     board_fs.write("/in.raw", b"".join(to_input_units(x, tensor).astype("int8").tobytes() for x in inputs))
-    out = run_on_board(firmware, tmp_path, DETECT.format(model="/kws.tflite", inputs="/in.raw"), timeout=300)
+    verify = """
+import model_info, drift
+data = open("/kws.tflite", "rb").read()
+info = model_info.read(tinyml.Model(data))
+print("verified", model_info.verify(data, info), drift._viper_group_sums is not None)
+"""
+    script = DETECT.format(model="/kws.tflite", inputs="/in.raw") + verify
+    out = run_on_board(firmware, tmp_path, script, timeout=300)
+    assert out.splitlines()[-1] == "verified True True", out  # SHA-256 without hashlib; viper sums
+    out = "\n".join(out.splitlines()[:-1])
     windows = scores(out)
     assert len(windows) == 2 and out.splitlines()[-1] == "windows 2 1", out
     assert windows[0][0] < 0.05 and not windows[0][1], out
