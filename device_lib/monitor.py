@@ -57,6 +57,22 @@ class LatencyStats:
         rank = max(1, int(p * n / 100 + 0.999999))
         return ordered[min(rank, n) - 1]
 
+    def state(self) -> dict:
+        """Count, total, min, max and the recent samples (JSON-able), for a deep sleep."""
+        return {"count": self.count, "total": self.total, "min": self.min, "max": self.max,
+                "recent": list(self._recent)}  # fmt: skip
+
+    def restore(self, state: dict) -> None:
+        """Continue from state()."""
+        if len(state["recent"]) != len(self._recent):
+            raise ValueError("latency state has another window")
+        for i, v in enumerate(state["recent"]):
+            self._recent[i] = v
+        self.count = state["count"]
+        self.total = state["total"]
+        self.min = state["min"]
+        self.max = state["max"]
+
     def summary(self) -> dict:
         """count, mean, min, max, p50 and p95 as a dict (allocates: call it for reports)."""
         return {

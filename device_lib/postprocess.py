@@ -9,8 +9,10 @@
     label, p = scores.best(smooth.update(scores.values))
     if gate.update(p) and debounce.update(label) is not None: ...
 
-tinyml.Model exposes no metadata (no labels in the model), so labels come
-from a text file (one per line) or from the application.
+Labels come from the model's metadata (model_info.labels(model), written by
+tinyml-convert), a text file (one per line) or the application.
+Smoother, Hysteresis and Debounce have state()/restore() so that a Pipeline
+keeps them across a deep sleep (Pipeline(..., keep={"smoother": s, ...})).
 """
 
 from array import array
@@ -91,6 +93,25 @@ class Smoother:
         self._next = (self._next + 1) % self.frames
         return self.values
 
+    def state(self) -> dict:
+        """The history (JSON-able), to continue after a deep sleep."""
+        return {"history": list(self._history), "next": self._next, "count": self._count}
+
+    def restore(self, state: dict) -> None:
+        """Continue from state(); the sums are recomputed from the history."""
+        if len(state["history"]) != len(self._history):
+            raise ValueError("smoother state has another size")
+        for i, v in enumerate(state["history"]):
+            self._history[i] = v
+        self._next = state["next"]
+        self._count = state["count"]
+        for c in range(self.classes):
+            total = 0.0
+            for f in range(self.frames):
+                total += self._history[f * self.classes + c]
+            self._sums[c] = total
+            self.values[c] = total / self._count if self._count else 0.0
+
     def reset(self) -> None:
         """Forget the history (start of an unrelated stream)."""
         for i in range(len(self._history)):
@@ -110,6 +131,14 @@ class Hysteresis:
         self.on = on
         self.off = off
         self.active = False
+
+    def state(self) -> dict:
+        """Whether it is on (JSON-able)."""
+        return {"active": self.active}
+
+    def restore(self, state: dict) -> None:
+        """Continue from state()."""
+        self.active = state["active"]
 
     def update(self, score: float) -> bool:
         """Feed one score; returns whether the threshold is (still) passed."""
@@ -132,6 +161,18 @@ class Debounce:
         self._count = 0
         self._quiet = 0
         self._reported = None
+
+    def state(self) -> dict:
+        """Candidate, run length, refractory count and last event (JSON-able)."""
+        return {"candidate": self._candidate, "count": self._count, "quiet": self._quiet,
+                "reported": self._reported}  # fmt: skip
+
+    def restore(self, state: dict) -> None:
+        """Continue from state()."""
+        self._candidate = state["candidate"]
+        self._count = state["count"]
+        self._quiet = state["quiet"]
+        self._reported = state["reported"]
 
     def update(self, decision):  # noqa: ANN001, ANN201
         """Feed this frame's decision (None for nothing); returns the decision

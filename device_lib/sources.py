@@ -170,6 +170,16 @@ class ReplaySource:
                 n += 1
         return n
 
+    def state(self) -> dict:
+        """The replay position (JSON-able), to continue after a deep sleep."""
+        return {"pos": self._pos}
+
+    def restore(self, state: dict) -> None:
+        """Continue at the position state() saved; pacing starts again from now."""
+        self._pos = state["pos"]
+        self._file.seek(self._pos)
+        self._pacer = Pacer(self.rate)
+
     def close(self) -> None:
         """Close the recording."""
         self._file.close()
@@ -352,3 +362,60 @@ class Playlist:
                 return n
             self._current += 1
         return 0
+
+
+class Periodic:
+    """Duty-cycles a source: `frames` frames at the start of every `period_ms`,
+    then nothing until the next period (a sensor woken for a burst of
+    readings). The wait between bursts goes through `wait`, so a Pipeline's
+    PowerPolicy sleeps it, deep sleep included.
+
+    state()/restore() keep the period count and the inner source's state
+    (when it has state()) across a deep sleep; after a restore the next burst
+    starts at once (the board woke up for it) and periods count from there.
+    """
+
+    def __init__(self, source, frames: int, period_ms: int) -> None:  # noqa: ANN001
+        if frames < 1 or period_ms < 1:
+            raise ValueError("need frames >= 1 and period_ms >= 1")
+        self.source = source
+        self.frames = frames
+        self.period_ms = period_ms
+        self.rate = source.rate
+        self.channels = source.channels
+        self.typecode = source.typecode
+        self.wait = _sleep_us
+        self.periods = 0  # bursts started
+        self._passed = 0  # frames of the current burst read so far
+        self._start = None  # ticks_ms when the current period began
+
+    def readinto(self, buf) -> int:  # noqa: ANN001
+        """Frames of the current burst, waiting for the next period first when it is over."""
+        now = time.ticks_ms()
+        if self._start is None:
+            self._start = now
+            self.periods += 1
+        elif self._passed >= self.frames:
+            # The state saved during the wait must say the wait is over.
+            self._passed = 0
+            self.periods += 1
+            self._start = time.ticks_add(self._start, self.period_ms)
+            self.wait(time.ticks_diff(self._start, now) * 1000)
+        want = (self.frames - self._passed) * self.channels
+        self.source.wait = self.wait
+        n = self.source.readinto(buf if len(buf) <= want else memoryview(buf)[:want])
+        self._passed += n // self.channels
+        return n
+
+    def state(self) -> dict:
+        """Periods and the inner source's state (JSON-able)."""
+        inner = self.source.state() if hasattr(self.source, "state") else None
+        return {"periods": self.periods, "passed": self._passed, "source": inner}
+
+    def restore(self, state: dict) -> None:
+        """Continue after a deep sleep: the next burst begins now."""
+        self.periods = state["periods"]
+        self._passed = state["passed"]
+        self._start = time.ticks_ms()
+        if state["source"] is not None:
+            self.source.restore(state["source"])

@@ -40,6 +40,9 @@ class ReplaySource:
         loop: bool = False,
     ) -> None: ...
     def readinto(self, buf: _Buf) -> int: ...
+    def state(self) -> dict[str, int]:
+        """The replay position, to continue after a deep sleep."""
+    def restore(self, state: dict[str, int]) -> None: ...
     def close(self) -> None: ...
 
 class Playlist:
@@ -74,3 +77,21 @@ class IMUSource:
     typecode: str
     def __init__(self, imu: MPU6050, rate: int) -> None: ...
     def readinto(self, buf: _Buf) -> int: ...
+
+class Periodic:
+    """`frames` frames of `source` at the start of every `period_ms`, then a wait
+    (through `wait`: a PowerPolicy sleeps it, deep sleep included)."""
+
+    source: Source
+    frames: int
+    period_ms: int
+    rate: int
+    channels: int
+    typecode: str
+    periods: int
+    wait: Callable[[int], None]
+    def __init__(self, source: Source, frames: int, period_ms: int) -> None: ...
+    def readinto(self, buf: _Buf) -> int: ...
+    def state(self) -> dict[str, object]: ...
+    def restore(self, state: dict[str, object]) -> None:
+        """Continue after a deep sleep: the next burst begins now."""

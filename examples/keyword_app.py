@@ -23,6 +23,7 @@ import sys
 
 sys.path.append("device_lib")  # when run from the project root on the unix port
 
+import model_info  # noqa: E402
 import tinyml  # noqa: E402
 from audio_frontend import HOP_SAMPLES, WINDOW_SAMPLES, AudioFrontend  # noqa: E402
 from monitor import AuditLog  # noqa: E402
@@ -32,7 +33,7 @@ from power import BOARD_CURRENTS, PowerAccount, PowerPolicy, board_name  # noqa:
 from sources import Playlist, ReplaySource  # noqa: E402
 from windows import RowStack, SlidingWindow  # noqa: E402
 
-LABELS = ("silence", "unknown", "yes", "no")
+LABELS = ("silence", "unknown", "yes", "no")  # unless the model carries its own (tinyml-convert)
 KEYWORDS = (2, 3)  # indices of "yes" and "no"
 CLIPS = ("silence_1000ms.wav", "yes_1000ms.wav", "noise_1000ms.wav", "no_1000ms.wav", "silence_1000ms.wav")
 SEARCH = ["../shared/models/", "../shared/data/micro_speech/", "/"]
@@ -59,8 +60,9 @@ class KeywordSpotter:
         self.row_size = 40
         self.stack = RowStack(len(x) // self.row_size, self.row_size)  # 49 rows
         self.rows = 0
-        self.scores = Scores(classifier.output(), LABELS)
-        self.smoother = Smoother(len(LABELS), frames=3)
+        self.labels = (model_info.labels(classifier) if classifier is not None else ()) or LABELS
+        self.scores = Scores(classifier.output(), self.labels)
+        self.smoother = Smoother(len(self.labels), frames=3)
         self.gate = Hysteresis(on=0.6, off=0.4)
         self.debounce = Debounce(frames=1, refractory=4)
         self.events = []
@@ -78,7 +80,7 @@ class KeywordSpotter:
         self.scores.update()
         smoothed = self.smoother.update(self.scores.values)
         best = KEYWORDS[0] if smoothed[KEYWORDS[0]] >= smoothed[KEYWORDS[1]] else KEYWORDS[1]
-        heard = LABELS[best] if self.gate.update(smoothed[best]) else None
+        heard = self.labels[best] if self.gate.update(smoothed[best]) else None
         event = self.debounce.update(heard)
         if event is not None:
             at_ms = self.rows * HOP_SAMPLES * 1000 // 16000

@@ -114,6 +114,15 @@ class Model:
         typecode, e.g. array('f') for a float model)."""
     def reset(self) -> None:
         """Zero the variable tensors (RNN state) before an independent sequence."""
+    def metadata(self, name: str = "tinyml") -> memoryview | None:
+        """The bytes of the model's metadata entry `name`, None if it has none.
+
+        A read-only memoryview into the model bytes (nothing is copied); it keeps
+        them alive when the model came from a path, bytes or a bytearray.
+        tinyml-convert writes a "tinyml" entry (JSON: labels, arena bytes, I/O
+        quantization, model version, SHA-256, converter settings, reference input
+        statistics); device_lib/model_info.py parses it. TypeError when name is not
+        a str, ValueError when it is longer than 64 bytes."""
     def profile(self) -> list[tuple[str, int]]:
         """(operator name, duration in profile_unit) of each operator in the last
         invoke(). RuntimeError unless the model was created with profile=True."""

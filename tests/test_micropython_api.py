@@ -330,3 +330,47 @@ def test_native_module_links_for_every_architecture() -> None:
         assert header[:2] == b"M\x06", arch
         assert header[2] == (code << 2) | 3, arch
         assert f"{arch}: text " in proc.stdout  # the size line of each build
+
+
+# ---- metadata --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def metadata(
+    natmod: Path, shared_models: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
+    generated = tmp_path_factory.mktemp("metadata")
+    (generated / "tagged.tflite").write_bytes(tagged_model(shared_models))
+    return run_script("api_metadata.py", shared_models, generated)
+
+
+def tagged_model(models: Path) -> bytes:
+    """hello_world with a small "tinyml" entry (api_metadata.py's GENERATED_DIR/tagged.tflite)."""
+    from tinyml_tools.tflite_edit import with_metadata
+
+    model = (models / "hello_world_int8.tflite").read_bytes()
+    return with_metadata(model, {"tinyml": b'{"labels": ["sine"]}'})
+
+
+def test_metadata_returns_an_entry_as_a_read_only_view_or_none(metadata: dict, shared_models: Path) -> None:
+    from tinyml_tools.tflite_file import read_tflite
+
+    expected = read_tflite((shared_models / "hello_world_int8.tflite").read_bytes()).metadata
+    assert metadata["named_entry_type"] == "memoryview"
+    assert metadata["named_entry_bytes"] == expected["min_runtime_version"]
+    assert metadata["name_by_keyword"] is True
+    assert metadata["default_name_absent"] is None  # the default name is "tinyml"
+    assert metadata["absent_entry"] is None
+    assert metadata["view_is_read_only"] == "TypeError: 'memoryview' object doesn't support item assignment"
+
+
+def test_metadata_views_point_into_the_model_bytes_and_keep_them_alive(metadata: dict) -> None:
+    assert metadata["tinyml_entry"] == b'{"labels": ["sine"]}'
+    assert metadata["view_after_model_dropped"] == b'{"labels": ["sine"]}'
+    assert metadata["view_points_into_model_bytes"] is True
+
+
+def test_metadata_names_must_be_short_strings(metadata: dict) -> None:
+    assert metadata["error_name_not_str"] == "TypeError: metadata name must be a str"
+    assert metadata["error_name_too_long"] == "ValueError: metadata name too long: 65 bytes, at most 64"
+    assert metadata["error_unknown_keyword"].startswith("TypeError")

@@ -23,15 +23,13 @@ from tqdm import tqdm
 
 from tinyml_tools import __version__
 from tinyml_tools.data import DataError, check_sample_shape, load_data
+from tinyml_tools.model_metadata import MetadataError, Settings, build_metadata, embed_metadata
 from tinyml_tools.quantize import QuantizeError, load_source, quantize
 from tinyml_tools.report import c_identifier, c_source, operator_lines, sha256, summary_lines
 from tinyml_tools.run import RunError
 from tinyml_tools.runtime_info import probe
-from tinyml_tools.tflite_edit import with_metadata
 from tinyml_tools.tflite_file import missing_operators, read_tflite
 from tinyml_tools.validate import Accuracy, accuracy, run_in_runtime
-
-METADATA_NAME = "tinyml"
 
 
 class ConvertError(Exception):
@@ -91,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--labels", type=Path, metavar="FILE", help="class names, one per line, stored in the model"
     )
     parser.add_argument(
+        "--model-version",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the model's version, stored in its tinyml metadata (default 1)",
+    )
+    parser.add_argument(
         "--card",
         type=Path,
         metavar="CARD.json",
@@ -113,6 +118,8 @@ def convert(args: argparse.Namespace) -> int:
     say = (lambda _text: None) if args.quiet else (lambda text: print(text))
     if args.calibration_samples < 1:
         raise ConvertError("--calibration-samples must be at least 1")
+    if args.model_version < 0:
+        raise ConvertError(f"--model-version must not be negative, got {args.model_version}")
     labels = _labels(args.labels)
     if not args.model.exists():
         raise ConvertError(f"model not found: {args.model}")
@@ -127,21 +134,27 @@ def convert(args: argparse.Namespace) -> int:
         source, calibration, io="float32" if args.float_io else "int8", activations=activations
     )
 
-    tool_metadata = {
-        "tool": f"tinyml-convert {__version__}",
-        "source": args.model.name,
-        "sha256_before_metadata": sha256(quantized),
-        "labels": labels,
-    }
-    model = with_metadata(quantized, {METADATA_NAME: json.dumps(tool_metadata).encode()})
-    parsed = read_tflite(model)
-    runtime = probe(model)
-    problems = missing_operators(parsed, runtime.supported)
+    runtime = probe(quantized)
+    problems = missing_operators(read_tflite(quantized), runtime.supported)
     if problems:
         raise ConvertError("the tinyml runtime cannot run this model: " + "; ".join(problems))
     assert runtime.model is not None
     if runtime.model.error is not None:
         raise ConvertError(f"the tinyml runtime refuses the converted model: {runtime.model.error}")
+    settings = Settings(
+        tool=f"tinyml-convert {__version__}",
+        source=args.model.name,
+        model_version=args.model_version,
+        activations=activations,
+        io="float32" if args.float_io else activations,
+        calibration_samples=len(calibration),
+    )
+    try:
+        tool_metadata = build_metadata(settings, runtime.version, runtime.model, labels, calibration)
+    except MetadataError as e:
+        raise ConvertError(str(e)) from e
+    model = embed_metadata(quantized, tool_metadata)
+    parsed = read_tflite(model)
 
     result: Accuracy | None = None
     if data.y is not None and not args.no_validate:
@@ -175,6 +188,7 @@ def convert(args: argparse.Namespace) -> int:
     card_path: Path = args.card or args.output.with_suffix(".json")
     card = {
         "model": args.output.name,
+        "model_version": args.model_version,
         "bytes": len(model),
         "sha256": sha256(model),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

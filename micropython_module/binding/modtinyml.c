@@ -940,6 +940,63 @@ static mp_obj_t model_profile(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(model_profile_obj, model_profile);
 
+/* metadata(name="tinyml"): the bytes of the model's metadata entry `name` as a
+ * read-only memoryview into the model bytes (zero-copy), or None when the
+ * model has no such entry. Like Tensor.data, the view points at the start of
+ * the model's block with a byte offset, so it keeps the model bytes alive
+ * (for a model read from a file or given as bytes/bytearray). */
+#define METADATA_NAME_MAX (64)
+static mp_obj_t model_metadata(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_name };
+    #if MICROPY_ENABLE_DYNRUNTIME
+    const mp_arg_t allowed_args[] = {
+    #else
+    static const mp_arg_t allowed_args[] = {
+    #endif
+        {MP_QSTR_name, MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL}},
+    };
+    mp_arg_val_t parsed[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, parsed);
+    tinyml_model_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+
+    char name[METADATA_NAME_MAX + 1] = "tinyml";
+    mp_obj_t name_obj = parsed[ARG_name].u_obj;
+    if (name_obj != MP_OBJ_NULL) {
+        if (mp_obj_get_type(name_obj) != &mp_type_str) {
+            raise_text(&mp_type_TypeError, "metadata name must be a str");
+        }
+        size_t len;
+        const char *text = mp_obj_str_get_data(name_obj, &len);
+        if (len > METADATA_NAME_MAX) {
+            message_t msg = {{0}, 0};
+            msg_str(&msg, "metadata name too long: ");
+            msg_uint(&msg, len);
+            msg_str(&msg, " bytes, at most ");
+            msg_uint(&msg, METADATA_NAME_MAX);
+            raise_message(&mp_type_ValueError, &msg);
+        }
+        for (size_t i = 0; i < len; i++) {
+            if (text[i] == 0) {
+                raise_text(&mp_type_ValueError, "metadata name must not contain NUL");
+            }
+            name[i] = text[i];
+        }
+        name[len] = 0;
+    }
+    size_t len;
+    const uint8_t *data = tml_metadata(&self->m, name, &len);
+    if (data == NULL) {
+        return mp_const_none;
+    }
+    mp_obj_array_t *view = new_object(sizeof(mp_obj_array_t), TYPE_MEMORYVIEW, "memoryview");
+    view->typecode = 'B'; /* read-only: the model bytes may be in flash */
+    view->items = (void *)self->m.buf;
+    view->free = (size_t)(data - self->m.buf);
+    view->len = len;
+    return MP_OBJ_FROM_PTR(view);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(model_metadata_obj, 1, model_metadata);
+
 static mp_obj_t model_tensors(tinyml_model_obj_t *self, bool inputs) {
     int count = inputs ? self->m.num_inputs : self->m.num_outputs;
     mp_obj_t tuple = mp_obj_new_tuple((size_t)count, NULL);
@@ -1035,6 +1092,7 @@ static const mp_rom_map_elem_t model_locals_table[] = {
     {MP_ROM_QSTR(MP_QSTR_predict), MP_ROM_PTR(&model_predict_obj)},
     {MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&model_reset_obj)},
     {MP_ROM_QSTR(MP_QSTR_profile), MP_ROM_PTR(&model_profile_obj)},
+    {MP_ROM_QSTR(MP_QSTR_metadata), MP_ROM_PTR(&model_metadata_obj)},
 };
 static MP_DEFINE_CONST_DICT(model_locals_dict, model_locals_table);
 
@@ -1074,7 +1132,7 @@ MP_REGISTER_MODULE(MP_QSTR_tinyml, tinyml_user_cmodule);
 
 mp_map_elem_t tinyml_tensor_locals_table[2];
 static MP_DEFINE_CONST_DICT(tensor_locals_dict, tinyml_tensor_locals_table);
-mp_map_elem_t tinyml_model_locals_table[6];
+mp_map_elem_t tinyml_model_locals_table[7];
 static MP_DEFINE_CONST_DICT(model_locals_dict, tinyml_model_locals_table);
 
 static void set_method(mp_map_elem_t *elem, qstr name, const void *fun) {
@@ -1109,6 +1167,7 @@ mp_obj_t tinyml_natmod_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, m
     set_method(&tinyml_model_locals_table[3], MP_QSTR_predict, &model_predict_obj);
     set_method(&tinyml_model_locals_table[4], MP_QSTR_reset, &model_reset_obj);
     set_method(&tinyml_model_locals_table[5], MP_QSTR_profile, &model_profile_obj);
+    set_method(&tinyml_model_locals_table[6], MP_QSTR_metadata, &model_metadata_obj);
     tinyml_type_model.base.type = (void *)&mp_type_type;
     tinyml_type_model.flags = MP_TYPE_FLAG_NONE;
     tinyml_type_model.name = MP_QSTR_Model;

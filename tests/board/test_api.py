@@ -129,6 +129,13 @@ def memory(delivery: Delivery, m4: object, board_fs: Path) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
+def metadata(delivery: Delivery, m4: object, board_fs: Path) -> dict[str, object]:
+    tagged = unix_port_tests.tagged_model(MODELS_DIR)
+    runner.SemihostingDir(board_fs).write("generated/tagged.tflite", tagged)
+    return run_api_script(delivery, m4, board_fs, "api_metadata.py")
+
+
+@pytest.fixture(scope="module")
 def profile_unit(delivery: Delivery, m4: object, board_fs: Path) -> dict[str, object]:
     code = """
 import tinyml

@@ -13,6 +13,7 @@ import pytest
 from digits_model import Digits
 from tinyml_tools import tflm
 from tinyml_tools.convert import main
+from tinyml_tools.model_metadata import verify_sha256
 from tinyml_tools.run import run_model
 from tinyml_tools.runtime_info import probe
 from tinyml_tools.tflite_file import missing_operators, read_tflite
@@ -56,6 +57,7 @@ def test_the_model_card_holds_size_hash_arena_and_both_accuracies(digits_int8: P
 
     assert card["sha256"] == hashlib.sha256(model).hexdigest()
     assert card["arena_bytes"] == probe(model).model.arena_bytes > 0
+    assert card["model_version"] == 1
     assert card["quantization"] == {
         "activations": "int8",
         "weights": "int8",
@@ -72,12 +74,45 @@ def test_the_model_carries_tinyml_metadata_with_labels(digits: Digits, tmp_path:
     labels = tmp_path / "labels.txt"
     labels.write_text("\n".join(f"digit {i}" for i in range(10)) + "\n")
     out = tmp_path / "m.tflite"
-    assert (
-        convert(digits.keras_model, "-o", out, "--data", digits.samples, "--labels", labels, "--quiet") == 0
-    )
-    metadata = json.loads(read_tflite(out.read_bytes()).metadata["tinyml"])
+    argv = ("--data", digits.samples, "--labels", labels, "--model-version", "3", "--quiet")
+    assert convert(digits.keras_model, "-o", out, *argv) == 0
+    model = out.read_bytes()
+    metadata = json.loads(read_tflite(model).metadata["tinyml"])
     assert metadata["labels"] == [f"digit {i}" for i in range(10)]
     assert metadata["source"] == "digits.keras"
+    assert metadata["model_version"] == 3
+    assert verify_sha256(model)
+    runtime = probe(model)
+    assert metadata["arena_bytes"] == runtime.model.arena_bytes
+    assert metadata["state_bytes"] == runtime.model.state_bytes
+    tensor = runtime.model.inputs[0]
+    assert metadata["inputs"] == [
+        {"dtype": "int8", "shape": [1, 8, 8, 1], "scale": tensor.scale, "zero_point": tensor.zero_point}
+    ]
+    assert metadata["outputs"][0]["shape"] == [1, 10]
+    assert metadata["settings"] == {
+        "activations": "int8",
+        "weights": "int8",
+        "io": "int8",
+        "calibration_samples": 50,
+    }
+    # Reference statistics of the quantized calibration samples, 16 blocks of 4 pixels.
+    stats = metadata["input_stats"]
+    assert (stats["layout"], stats["groups"], stats["elements"], stats["samples"]) == ("blocks", 16, 64, 50)
+    x = np.load(digits.samples).reshape(50, 16, 4)
+    q = np.clip(np.floor(x / tensor.scale + 0.5) + tensor.zero_point, -128, 127)
+    np.testing.assert_allclose(stats["mean"], q.mean(axis=(0, 2)), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(stats["std"], np.maximum(q.std(axis=(0, 2)), 0.5), rtol=1e-3, atol=1e-3)
+    assert len(json.dumps(stats)) < 400
+
+
+def test_a_model_version_must_not_be_negative(
+    digits: Digits, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("-o", tmp_path / "m.tflite", "--data", digits.samples, "--model-version", "-1", "--quiet")
+    assert convert(digits.keras_model, *argv) == 1
+    assert "--model-version must not be negative, got -1" in capsys.readouterr().err
+    assert not (tmp_path / "m.tflite").exists()
 
 
 def test_prints_sizes_operators_and_accuracy_side_by_side(

@@ -45,6 +45,18 @@ void mphal_rx_byte(uint8_t c);
 // Resets the whole (emulated) machine.
 void board_reset(void) __attribute__((noreturn));
 
+// Why the board last reset, with machine.reset_cause()'s numbering (as on
+// the ESP32): power-on, a reset requested by software (machine.reset), or
+// waking from machine.deepsleep.
+#define BOARD_PWRON_RESET (1)
+#define BOARD_HARD_RESET (2)
+#define BOARD_WDT_RESET (3)
+#define BOARD_DEEPSLEEP_RESET (4)
+#define BOARD_SOFT_RESET (5)
+int board_reset_cause(void);
+// Resets the machine, recording `cause` for board_reset_cause() after the reboot.
+void board_reset_with_cause(int cause) __attribute__((noreturn));
+
 static inline uint32_t board_disable_irq(void) {
     uint32_t primask;
     __asm volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) : : "memory");

@@ -44,10 +44,11 @@ static mp_obj_t machine_lightsleep(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(machine_lightsleep_obj, 0, 1, machine_lightsleep);
 
-// Like real boards, waking from deep sleep is a reset.
+// Like real boards, waking from deep sleep is a reset (reset_cause() then
+// says DEEPSLEEP_RESET).
 static mp_obj_t machine_deepsleep(size_t n_args, const mp_obj_t *args) {
     sleep_ms_or_forever(n_args, args);
-    board_reset();
+    board_reset_with_cause(BOARD_DEEPSLEEP_RESET);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(machine_deepsleep_obj, 0, 1, machine_deepsleep);
 
@@ -55,6 +56,11 @@ static mp_obj_t machine_reset(void) {
     board_reset();
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(machine_reset_obj, machine_reset);
+
+static mp_obj_t machine_reset_cause(void) {
+    return MP_OBJ_NEW_SMALL_INT(board_reset_cause());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(machine_reset_cause_obj, machine_reset_cause);
 
 static mp_obj_t machine_soft_reset(void) {
     pyexec_system_exit = PYEXEC_FORCED_EXIT;
@@ -80,6 +86,12 @@ static const mp_rom_map_elem_t machine_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_deepsleep), MP_ROM_PTR(&machine_deepsleep_obj) },
     { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&machine_reset_obj) },
     { MP_ROM_QSTR(MP_QSTR_soft_reset), MP_ROM_PTR(&machine_soft_reset_obj) },
+    { MP_ROM_QSTR(MP_QSTR_reset_cause), MP_ROM_PTR(&machine_reset_cause_obj) },
+    { MP_ROM_QSTR(MP_QSTR_PWRON_RESET), MP_ROM_INT(BOARD_PWRON_RESET) },
+    { MP_ROM_QSTR(MP_QSTR_HARD_RESET), MP_ROM_INT(BOARD_HARD_RESET) },
+    { MP_ROM_QSTR(MP_QSTR_WDT_RESET), MP_ROM_INT(BOARD_WDT_RESET) },
+    { MP_ROM_QSTR(MP_QSTR_DEEPSLEEP_RESET), MP_ROM_INT(BOARD_DEEPSLEEP_RESET) },
+    { MP_ROM_QSTR(MP_QSTR_SOFT_RESET), MP_ROM_INT(BOARD_SOFT_RESET) },
     { MP_ROM_QSTR(MP_QSTR_unique_id), MP_ROM_PTR(&machine_unique_id_obj) },
     { MP_ROM_QSTR(MP_QSTR_instructions), MP_ROM_PTR(&machine_instructions_obj) },
 };

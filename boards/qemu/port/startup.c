@@ -68,6 +68,29 @@ const char OtherFault_str[] = "unexpected exception";
 FAULT_HANDLER(Default_Handler, OtherFault)
 
 void board_reset(void) {
+    board_reset_with_cause(BOARD_SOFT_RESET);
+}
+
+// Four words above the stack (linker_common.ld) that no reset clears: a magic
+// number and the cause of the next reset. Power-on RAM in QEMU is zero, so
+// without the magic the reset was a power-on.
+extern uint32_t _board_noinit[4];
+#define RESET_MAGIC (0x7E5E7CA5u)
+static int boot_cause;
+
+int board_reset_cause(void) {
+    if (boot_cause == 0) {  // .bss: zero until read once after each boot
+        boot_cause = _board_noinit[0] == RESET_MAGIC ? (int)_board_noinit[1] : BOARD_PWRON_RESET;
+        _board_noinit[0] = 0;
+    }
+    return boot_cause;
+}
+
+void board_reset_with_cause(int cause) {
+    board_reset_cause();  // this boot's cause stays readable until the reset
+    _board_noinit[1] = (uint32_t)cause;
+    _board_noinit[0] = RESET_MAGIC;
+    __asm volatile ("dsb" ::: "memory");
     // SCB AIRCR: VECTKEY | SYSRESETREQ.
     *(volatile uint32_t *)0xE000ED0Cu = 0x05FA0004u;
     for (;;) {
