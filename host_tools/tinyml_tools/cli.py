@@ -4,6 +4,8 @@ tinyml run MODEL.tflite --input in0.npy [--input in1.npy ...] --output-dir DIR
 tinyml bench MODEL.tflite [--target m4|m0]
 tinyml inspect MODEL.tflite [--json]
 tinyml compare MODEL.tflite --input in0.npy [--input in1.npy ...]
+tinyml deploy MODEL.tflite [--labels FILE] [FILES ...] --port PORT [--run SCRIPT | --reset]
+tinyml flash FIRMWARE --board esp32s3|rp2040|stm32 [--port PORT] [--drive DIR]
 """
 
 from __future__ import annotations
@@ -102,6 +104,54 @@ def command_compare(args: argparse.Namespace) -> int:
     return 0 if result.same else 3
 
 
+def command_deploy(args: argparse.Namespace) -> int:
+    from tinyml_tools.deploy import DeployError, deploy
+
+    try:
+        deploy(
+            args.port,
+            args.model,
+            args.files,
+            labels=args.labels,
+            natmod=args.natmod,
+            run=args.run,
+            reset=args.reset,
+            say=(lambda _text: None) if args.quiet else print,
+            quiet=args.quiet,
+        )
+    except DeployError as e:
+        raise CommandError(str(e)) from e
+    return 0
+
+
+def command_flash(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from tinyml_tools import flash
+
+    try:
+        if args.board == "esp32s3":
+            result = flash.flash_esp32s3(args.firmware, args.port, args.offset, args.baud, args.read_back)
+        elif args.board == "rp2040":
+            with tqdm(unit="B", unit_scale=True, desc="copying UF2", leave=False) as bar:
+                result = flash.flash_rp2040(args.firmware, args.drive, bar.update)
+        else:
+            result = flash.flash_stm32(args.firmware, args.port, args.tool)
+    except flash.FlashError as e:
+        raise CommandError(str(e)) from e
+    print(
+        f"{result.board}: wrote {result.bytes_written} bytes to {result.where}; verified by {result.verified}"
+    )
+    return 0
+
+
+def _hex_int(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an address: {text!r} (e.g. 0x10000)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinyml",
@@ -190,7 +240,72 @@ def build_parser() -> argparse.ArgumentParser:
         help="a .npy array for the next model input, in the input's exact dtype and shape (repeat per input)",
     )
     compare.set_defaults(handler=command_compare)
+    _add_deploy(commands)
+    _add_flash(commands)
     return parser
+
+
+def _add_deploy(commands: argparse._SubParsersAction) -> None:
+    deploy = commands.add_parser(
+        "deploy",
+        help="copy a model, its labels and application files to a MicroPython board (mpremote)",
+        description=(
+            "Copy MODEL, --labels and FILES to the root of the board's file system with mpremote. If the "
+            "firmware has no built-in tinyml, the native module for the board's architecture (read from "
+            "sys.implementation._mpy) is installed too: --natmod, or build/natmod/<arch>/tinyml.mpy, "
+            "built if missing. Then --run a script on the board, or --reset it so that main.py starts."
+        ),
+    )
+    deploy.add_argument("model", type=Path, metavar="MODEL.tflite", help="the model to copy")
+    deploy.add_argument(
+        "files", type=Path, nargs="*", metavar="FILE", help="application files (main.py, ...)"
+    )
+    deploy.add_argument(
+        "--port",
+        required=True,
+        metavar="PORT",
+        help="the board's serial device for mpremote: /dev/ttyACM0, COM3, socket://HOST:PORT",
+    )
+    deploy.add_argument("--labels", type=Path, metavar="FILE", help="class names file to copy with the model")
+    deploy.add_argument(
+        "--natmod", type=Path, metavar="TINYML.mpy", help="the native module to install instead of ours"
+    )
+    then = deploy.add_mutually_exclusive_group()
+    then.add_argument("--run", type=Path, metavar="SCRIPT", help="then run this local script on the board")
+    then.add_argument("--reset", action="store_true", help="then hard-reset the board (main.py starts)")
+    deploy.add_argument("--quiet", action="store_true", help="print only errors (and --run's output)")
+    deploy.set_defaults(handler=command_deploy)
+
+
+def _add_flash(commands: argparse._SubParsersAction) -> None:
+    flash = commands.add_parser(
+        "flash",
+        help="write a MicroPython firmware to an ESP32-S3, RP2040 or STM32 board",
+        description=(
+            "esp32s3: esptool write-flash at 0x0 over --port (MD5-checked by esptool; --read-back also "
+            "reads it back and compares). rp2040: FIRMWARE (.uf2, or .bin/.elf converted to UF2 for "
+            "family 0xe48bff56 at 0x10000000) copied to the RPI-RP2 drive (--drive, found under /media "
+            "if not given). stm32: STM32_Programmer_CLI, st-flash or dfu-util, whichever is on PATH "
+            "(or --tool), writing at 0x08000000."
+        ),
+    )
+    flash.add_argument("firmware", type=Path, metavar="FIRMWARE", help="firmware image: .bin, .elf or .uf2")
+    flash.add_argument("--board", required=True, choices=["esp32s3", "rp2040", "stm32"], help="board family")
+    flash.add_argument(
+        "--port", metavar="PORT", help="esp32s3: serial port or socket://HOST:PORT; stm32: probe/port"
+    )
+    flash.add_argument("--drive", type=Path, metavar="DIR", help="rp2040: the mounted RPI-RP2 drive")
+    flash.add_argument(
+        "--offset", type=_hex_int, metavar="ADDR", help="esp32s3: flash offset (default 0x0, merged image)"
+    )
+    flash.add_argument("--baud", type=int, metavar="N", help="esp32s3: serial baud rate (esptool's default)")
+    flash.add_argument(
+        "--read-back", action="store_true", help="esp32s3: read the flash back and compare it byte for byte"
+    )
+    flash.add_argument(
+        "--tool", choices=["STM32_Programmer_CLI", "st-flash", "dfu-util"], help="stm32: the tool to use"
+    )
+    flash.set_defaults(handler=command_flash)
 
 
 def main(argv: list[str] | None = None) -> int:
