@@ -125,16 +125,13 @@ def command_deploy(args: argparse.Namespace) -> int:
 
 
 def command_flash(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from tinyml_tools import flash
 
     try:
         if args.board == "esp32s3":
             result = flash.flash_esp32s3(args.firmware, args.port, args.offset, args.baud, args.read_back)
         elif args.board == "rp2040":
-            with tqdm(unit="B", unit_scale=True, desc="copying UF2", leave=False) as bar:
-                result = flash.flash_rp2040(args.firmware, args.drive, bar.update)
+            result = flash.flash_rp2040(args.firmware, args.drive)
         else:
             result = flash.flash_stm32(args.firmware, args.port, args.tool)
     except flash.FlashError as e:

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,9 +128,7 @@ def find_rp2_drive() -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
-def flash_rp2040(
-    firmware: Path, drive: Path | None, progress: Callable[[int], None] | None = None
-) -> FlashResult:
+def flash_rp2040(firmware: Path, drive: Path | None, show_progress: bool = True) -> FlashResult:
     data = _read_firmware(firmware)
     try:
         uf2 = data if firmware.suffix.lower() == ".uf2" else image_to_uf2(data)
@@ -146,12 +143,16 @@ def flash_rp2040(
     if not (drive / RP2_INFO_FILE).is_file():
         raise FlashError(f"{drive} is not a UF2 bootloader drive (it has no {RP2_INFO_FILE})")
     target = drive / (firmware.stem + ".uf2")
+    from tqdm import tqdm
+
     chunk = 64 * 1024
-    with target.open("wb") as out:
+    with (
+        target.open("wb") as out,
+        tqdm(total=len(uf2), unit="B", unit_scale=True, desc="copying UF2", disable=not show_progress) as bar,
+    ):
         for start in range(0, len(uf2), chunk):
             out.write(uf2[start : start + chunk])
-            if progress is not None:
-                progress(min(chunk, len(uf2) - start))
+            bar.update(min(chunk, len(uf2) - start))
         out.flush()
         os.fsync(out.fileno())
     return FlashResult("rp2040", len(uf2), str(target), f"{len(blocks)} UF2 blocks checked before copying")
