@@ -67,6 +67,7 @@ def command_bench(args: argparse.Namespace) -> int:
 
 
 def command_inspect(args: argparse.Namespace) -> int:
+    from tinyml_tools import latency
     from tinyml_tools.inspect_cmd import inspect_model, json_text, text_report
     from tinyml_tools.run import RunError
     from tinyml_tools.tflite_file import TfliteFileError
@@ -78,8 +79,40 @@ def command_inspect(args: argparse.Namespace) -> int:
         inspection = inspect_model(model_path.read_bytes())
     except (TfliteFileError, RunError) as e:
         raise CommandError(f"{model_path}: {e}") from e
-    print(json_text(inspection) if args.json else "\n".join(text_report(inspection, not args.no_tensors)))
+    if args.json:
+        print(json_text(inspection))
+    else:
+        lines = text_report(inspection, not args.no_tensors)
+        if inspection.compatible:
+            lines += ["", *latency.text_lines(latency.estimate(inspection.model))]
+        print("\n".join(lines))
+    if args.html is not None:
+        _write_html(
+            args, inspection.model, inspection.runtime.model.state_bytes if inspection.compatible else None
+        )
     return 0 if inspection.compatible else 2
+
+
+def _write_html(args: argparse.Namespace, model: bytes, state_bytes: int | None) -> None:
+    from tinyml_tools.html_report import model_report
+    from tinyml_tools.memory_plan import PlanError
+    from tinyml_tools.run import RunError
+
+    if (args.float_model is None) != (args.samples is None):
+        raise CommandError("--float-model and --samples go together (the error is measured on the samples)")
+    float_model = samples = None
+    if args.float_model is not None:
+        if not args.float_model.is_file():
+            raise CommandError(f"float model not found: {args.float_model}")
+        float_model = args.float_model.read_bytes()
+        samples = _load_input(args.samples)
+    try:
+        page = model_report(args.model.name, model, state_bytes, float_model, samples)
+    except (PlanError, RunError) as e:
+        raise CommandError(str(e)) from e
+    args.html.parent.mkdir(parents=True, exist_ok=True)
+    args.html.write_text(page, encoding="utf-8")
+    print(f"wrote {args.html}", file=sys.stderr)
 
 
 def command_compare(args: argparse.Namespace) -> int:
@@ -216,6 +249,24 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("model", type=Path, metavar="MODEL.tflite", help="the model to describe")
     inspect.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     inspect.add_argument("--no-tensors", action="store_true", help="leave the tensor table out")
+    inspect.add_argument(
+        "--html",
+        type=Path,
+        metavar="REPORT.html",
+        help="also write an HTML page: arena timeline, latency per board (and quantization error)",
+    )
+    inspect.add_argument(
+        "--float-model",
+        type=Path,
+        metavar="FLOAT.tflite",
+        help="with --html: the float model MODEL was quantized from, for the per-layer error",
+    )
+    inspect.add_argument(
+        "--samples",
+        type=Path,
+        metavar="X.npy",
+        help="with --float-model: float input samples (batch first) to measure the error on",
+    )
     inspect.set_defaults(handler=command_inspect)
 
     compare = commands.add_parser(
