@@ -145,7 +145,7 @@ def latency_figure(estimates: list[BoardEstimate]) -> str:
             w = ms / (longest * 1e3) * plot_w
             tip = f"{e.board.name} {op}: {ms:.4f} ms (estimated)"
             parts.append(_rect(x, y + 2, w, row - 8, colors[op], tip,
-                               {"board": e.board.name, "op": op, "ms": f"{ms:.6f}"}))  # fmt: skip
+                               {"board": e.board.name, "op": op, "ms": f"{ms:.10g}"}))  # fmt: skip
             x += w
         parts.append(_text(x + 4, y + 15, f"{e.seconds * 1e3:.3f} ms"))
     legend_y = row * len(estimates) + 18
