@@ -8,8 +8,27 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, build_natmod, runner
-from tinyml_tools.deploy import BoardInfo, DeployError, Mpremote, mpy_header, natmod_for, probe_board
+from tinyml_tools.board_bench import load_runner
+from tinyml_tools.deploy import (
+    NATMOD_BUILD_DIR,
+    BoardInfo,
+    DeployError,
+    Mpremote,
+    make_natmod,
+    mpy_header,
+    natmod_for,
+    probe_board,
+)
+
+# Not imported from conftest: tests/tools has a conftest module of the same name.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+runner = load_runner()
+
+
+def build_natmod(arch: str) -> Path:
+    make_natmod(arch)
+    return NATMOD_BUILD_DIR / arch / "tinyml.mpy"
+
 
 MODEL = PROJECT_ROOT.parent / "shared" / "models" / "hello_world_int8.tflite"
 # Runs on the board: the deployed model through tinyml, the labels file beside it.

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
 from tinyml_tools import latency
 from tinyml_tools.board_bench import run_bench
 
-MODELS = PROJECT_ROOT.parent / "shared" / "models"
+MODELS = Path(__file__).resolve().parents[3] / "shared" / "models"
 
 
 def test_a_table_measured_on_one_model_estimates_that_model_exactly(m4_firmware: Path) -> None:
