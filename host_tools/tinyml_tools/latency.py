@@ -38,7 +38,8 @@ SOURCE = (
     "Instructions retired by one invoke, per operator, measured with `tinyml bench --target m4|m0` "
     "(boards/qemu firmware under qemu-system-arm -icount shift=7: exact counts, not cycles) and "
     "summed per operator type over the listed models (../shared/models; digits_int8 is the CNN of "
-    "tests/tools/digits_model.py converted by tinyml-convert). per_unit = instructions / units; units "
+    "tests/tools/digits_model.py, conv_dw_20x5x32 is built by scripts/latency_models.py, both "
+    "converted by tinyml-convert). per_unit = instructions / units; units "
     "are MACs (model_info.py) for CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV and "
     "output elements for every other operator. Regenerate: python -m tinyml_tools.latency measure."
 )
