@@ -275,19 +275,24 @@ def model_report(
 ) -> str:
     """Compute every figure for `model` and render the page.
 
-    Raises memory_plan.PlanError if the engine refuses the model and run.RunError
-    if the runtime cannot run the float or quantized model for the error figure.
+    Raises memory_plan.PlanError if the engine refuses the model; when the runtime
+    cannot run the float or the quantized model, the page says so instead of
+    showing the error figure.
     """
     import numpy as np
 
     from tinyml_tools.latency import estimate
     from tinyml_tools.memory_plan import plan_of
     from tinyml_tools.quant_error import layer_errors
+    from tinyml_tools.run import RunError
 
     plan = plan_of(model)
     errors = None
     note = "give the float model and samples"
     if float_model is not None and samples is not None:
-        errors = layer_errors(model, float_model, np.asarray(samples)[:ERROR_SAMPLES])
-        note = "no quantized layer has a float counterpart"
+        try:
+            errors = layer_errors(model, float_model, np.asarray(samples)[:ERROR_SAMPLES])
+            note = "no quantized layer has a float counterpart"
+        except RunError as e:  # e.g. the float model uses an operator the runtime has in int8 only
+            note = f"the tinyml runtime could not run both models: {e}"
     return render(title, model, state_bytes, plan, estimates or estimate(model), errors, note)

@@ -133,3 +133,23 @@ def test_user_mistakes_are_one_line_errors(tmp_path: Path) -> None:
     assert no_board.returncode == 1
     assert no_board.stderr.startswith("tinyml deploy: error: cannot reach a board on /dev/pts/999")
     assert "Traceback" not in no_board.stderr
+
+
+def test_a_missing_natmod_is_built_for_the_boards_architecture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinyml_tools import deploy
+
+    monkeypatch.setattr(deploy, "NATMOD_BUILD_DIR", tmp_path)
+    built: list[str] = []
+
+    def build(arch: str) -> None:  # stands in for make: writes an armv6m module header
+        built.append(arch)
+        (tmp_path / arch).mkdir()
+        (tmp_path / arch / "tinyml.mpy").write_bytes(bytes([ord("M"), 6, (4 << 2) | 3, 31]))
+
+    board = BoardInfo(mpy=(4 << 10) | (3 << 8) | 6, tinyml=None, platform="rp2")  # armv6m, v6.3
+    assert natmod_for(board, None, build) == tmp_path / "armv6m" / "tinyml.mpy"
+    assert built == ["armv6m"]
+    assert natmod_for(board, None, build) == tmp_path / "armv6m" / "tinyml.mpy"
+    assert built == ["armv6m"]  # built once, then found

@@ -179,3 +179,22 @@ def test_inspect_html_without_a_float_model_leaves_the_error_figure_out(
     assert "Not computed: give the float model and samples." in ET.tostring(root, encoding="unicode")
     assert tinyml(["inspect", str(path), "--html", str(page), "--float-model", str(path)]) == 1
     assert "--float-model and --samples go together" in capsys.readouterr().err
+
+
+def test_when_the_runtime_cannot_run_the_float_model_the_page_says_why(
+    report: tuple[Path, ET.Element], digits: Digits
+) -> None:
+    from tinyml_tools.html_report import model_report
+
+    path, _ = report
+    wrong_float = (
+        Path(__file__).resolve().parents[3] / "shared" / "models" / "hello_world_float.tflite"
+    ).read_bytes()
+    with np.load(digits.data) as data:
+        page = model_report("digits", path.read_bytes(), None, wrong_float, data["x"][:4])
+    root = ET.fromstring(page.split("\n", 1)[1])
+    assert [e.get("class") for e in root.iter(f"{SVG}svg")] == ["arena", "latency"]
+    note = next(p.text for p in root.iter("p") if p.text and p.text.startswith("Not computed"))
+    assert note.startswith(
+        "Not computed: the tinyml runtime could not run both models: ValueError: input 0 expects"
+    )
