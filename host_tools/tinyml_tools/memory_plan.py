@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOST_RUNNER = PROJECT_ROOT / "build" / "host" / "tml_run"
@@ -114,18 +115,14 @@ def plan_of(model: bytes) -> MemoryPlan:
     """The model's memory plan from the engine; PlanError if the engine refuses the model."""
     raw = raw_plan(model)
     spans = lifetimes(raw)
-    nodes: list[dict[str, object]] = raw["nodes"]  # type: ignore[assignment]
+    tensors: list[dict[str, Any]] = raw["tensors"]  # type: ignore[assignment]
+    nodes: list[dict[str, Any]] = raw["nodes"]  # type: ignore[assignment]
     end = len(nodes) + 1
     buffers = [
         Buffer(
-            f"tensor {t['index']}",
-            str(t["kind"]),
-            int(t["offset"]),
-            int(t["bytes"]),
-            *spans[int(t["index"])],
-            tensor=int(t["index"]),
-        )  # fmt: skip
-        for t in raw["tensors"]  # type: ignore[union-attr]
+            f"tensor {t['index']}", t["kind"], t["offset"], t["bytes"], *spans[t["index"]], tensor=t["index"]
+        )
+        for t in tensors
     ]
     for i, node in enumerate(nodes):
         if node["scratch_bytes"]:
@@ -133,22 +130,22 @@ def plan_of(model: bytes) -> MemoryPlan:
                 Buffer(
                     f"node {i} scratch",
                     "scratch",
-                    int(node["scratch_offset"]),
-                    int(node["scratch_bytes"]),
+                    node["scratch_offset"],
+                    node["scratch_bytes"],
                     i + 1,
                     i + 1,
-                )  # type: ignore[call-overload]  # noqa: E501
+                )
             )
         if node["persistent_bytes"]:
             buffers.append(
                 Buffer(
                     f"node {i} persistent",
                     "persistent",
-                    int(node["persistent_offset"]),
-                    int(node["persistent_bytes"]),
+                    node["persistent_offset"],
+                    node["persistent_bytes"],
                     0,
                     end,
-                )  # type: ignore[call-overload]  # noqa: E501
+                )
             )
     return MemoryPlan(
         arena_bytes=int(raw["arena_bytes"]),  # type: ignore[call-overload]
