@@ -200,7 +200,9 @@ def render(
         f'<p class="note">Every buffer our planner places in the {plan.arena_bytes}-byte arena: horizontally '
         "the steps it is alive (step 0 holds the inputs, node i runs at step i + 1), vertically its "
         "offset and size. Buffers alive at the same step never overlap, except an in-place output sharing "
-        "its input's bytes. Offsets from the engine (build/host/tml_run --plan).</p>",
+        "its input's bytes. Offsets from the engine (build/host/tml_run --plan), as its portable build "
+        "plans them; a firmware with the Arm DSP kernels adds their scratch buffers (kws_ref_model: "
+        "16,000 bytes here, 16,840 on the Cortex-M4).</p>",
         arena_figure(plan),
         "<details><summary>buffers</summary>",
         buffers,
