@@ -4,6 +4,8 @@ tinyml run MODEL.tflite --input in0.npy [--input in1.npy ...] --output-dir DIR
 tinyml bench MODEL.tflite [--target m4|m0]
 tinyml inspect MODEL.tflite [--json]
 tinyml compare MODEL.tflite --input in0.npy [--input in1.npy ...]
+tinyml deploy MODEL.tflite [--labels FILE] [FILES ...] --port PORT [--run SCRIPT | --reset]
+tinyml flash FIRMWARE --board esp32s3|rp2040|stm32 [--port PORT] [--drive DIR]
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def command_bench(args: argparse.Namespace) -> int:
 
 
 def command_inspect(args: argparse.Namespace) -> int:
+    from tinyml_tools import latency
     from tinyml_tools.inspect_cmd import inspect_model, json_text, text_report
     from tinyml_tools.run import RunError
     from tinyml_tools.tflite_file import TfliteFileError
@@ -76,8 +79,40 @@ def command_inspect(args: argparse.Namespace) -> int:
         inspection = inspect_model(model_path.read_bytes())
     except (TfliteFileError, RunError) as e:
         raise CommandError(f"{model_path}: {e}") from e
-    print(json_text(inspection) if args.json else "\n".join(text_report(inspection, not args.no_tensors)))
+    if args.json:
+        print(json_text(inspection))
+    else:
+        lines = text_report(inspection, not args.no_tensors)
+        if inspection.compatible:
+            lines += ["", *latency.text_lines(latency.estimate(inspection.model))]
+        print("\n".join(lines))
+    if args.html is not None:
+        _write_html(
+            args, inspection.model, inspection.runtime.model.state_bytes if inspection.compatible else None
+        )
     return 0 if inspection.compatible else 2
+
+
+def _write_html(args: argparse.Namespace, model: bytes, state_bytes: int | None) -> None:
+    from tinyml_tools.html_report import model_report
+    from tinyml_tools.memory_plan import PlanError
+    from tinyml_tools.run import RunError
+
+    if (args.float_model is None) != (args.samples is None):
+        raise CommandError("--float-model and --samples go together (the error is measured on the samples)")
+    float_model = samples = None
+    if args.float_model is not None:
+        if not args.float_model.is_file():
+            raise CommandError(f"float model not found: {args.float_model}")
+        float_model = args.float_model.read_bytes()
+        samples = _load_input(args.samples)
+    try:
+        page = model_report(args.model.name, model, state_bytes, float_model, samples)
+    except (PlanError, RunError) as e:
+        raise CommandError(str(e)) from e
+    args.html.parent.mkdir(parents=True, exist_ok=True)
+    args.html.write_text(page, encoding="utf-8")
+    print(f"wrote {args.html}", file=sys.stderr)
 
 
 def command_compare(args: argparse.Namespace) -> int:
@@ -100,6 +135,51 @@ def command_compare(args: argparse.Namespace) -> int:
         raise CommandError(str(e)) from e
     print("\n".join(compare.text_report(result, parsed)))
     return 0 if result.same else 3
+
+
+def command_deploy(args: argparse.Namespace) -> int:
+    from tinyml_tools.deploy import DeployError, deploy
+
+    try:
+        deploy(
+            args.port,
+            args.model,
+            args.files,
+            labels=args.labels,
+            natmod=args.natmod,
+            run=args.run,
+            reset=args.reset,
+            say=(lambda _text: None) if args.quiet else print,
+            quiet=args.quiet,
+        )
+    except DeployError as e:
+        raise CommandError(str(e)) from e
+    return 0
+
+
+def command_flash(args: argparse.Namespace) -> int:
+    from tinyml_tools import flash
+
+    try:
+        if args.board == "esp32s3":
+            result = flash.flash_esp32s3(args.firmware, args.port, args.offset, args.baud, args.read_back)
+        elif args.board == "rp2040":
+            result = flash.flash_rp2040(args.firmware, args.drive)
+        else:
+            result = flash.flash_stm32(args.firmware, args.port, args.tool)
+    except flash.FlashError as e:
+        raise CommandError(str(e)) from e
+    print(
+        f"{result.board}: wrote {result.bytes_written} bytes to {result.where}; verified by {result.verified}"
+    )
+    return 0
+
+
+def _hex_int(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an address: {text!r} (e.g. 0x10000)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +249,24 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("model", type=Path, metavar="MODEL.tflite", help="the model to describe")
     inspect.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     inspect.add_argument("--no-tensors", action="store_true", help="leave the tensor table out")
+    inspect.add_argument(
+        "--html",
+        type=Path,
+        metavar="REPORT.html",
+        help="also write an HTML page: arena timeline, latency per board (and quantization error)",
+    )
+    inspect.add_argument(
+        "--float-model",
+        type=Path,
+        metavar="FLOAT.tflite",
+        help="with --html: the float model MODEL was quantized from, for the per-layer error",
+    )
+    inspect.add_argument(
+        "--samples",
+        type=Path,
+        metavar="X.npy",
+        help="with --float-model: float input samples (batch first) to measure the error on",
+    )
     inspect.set_defaults(handler=command_inspect)
 
     compare = commands.add_parser(
@@ -190,7 +288,72 @@ def build_parser() -> argparse.ArgumentParser:
         help="a .npy array for the next model input, in the input's exact dtype and shape (repeat per input)",
     )
     compare.set_defaults(handler=command_compare)
+    _add_deploy(commands)
+    _add_flash(commands)
     return parser
+
+
+def _add_deploy(commands: argparse._SubParsersAction) -> None:
+    deploy = commands.add_parser(
+        "deploy",
+        help="copy a model, its labels and application files to a MicroPython board (mpremote)",
+        description=(
+            "Copy MODEL, --labels and FILES to the root of the board's file system with mpremote. If the "
+            "firmware has no built-in tinyml, the native module for the board's architecture (read from "
+            "sys.implementation._mpy) is installed too: --natmod, or build/natmod/<arch>/tinyml.mpy, "
+            "built if missing. Then --run a script on the board, or --reset it so that main.py starts."
+        ),
+    )
+    deploy.add_argument("model", type=Path, metavar="MODEL.tflite", help="the model to copy")
+    deploy.add_argument(
+        "files", type=Path, nargs="*", metavar="FILE", help="application files (main.py, ...)"
+    )
+    deploy.add_argument(
+        "--port",
+        required=True,
+        metavar="PORT",
+        help="the board's serial device for mpremote: /dev/ttyACM0, COM3, socket://HOST:PORT",
+    )
+    deploy.add_argument("--labels", type=Path, metavar="FILE", help="class names file to copy with the model")
+    deploy.add_argument(
+        "--natmod", type=Path, metavar="TINYML.mpy", help="the native module to install instead of ours"
+    )
+    then = deploy.add_mutually_exclusive_group()
+    then.add_argument("--run", type=Path, metavar="SCRIPT", help="then run this local script on the board")
+    then.add_argument("--reset", action="store_true", help="then hard-reset the board (main.py starts)")
+    deploy.add_argument("--quiet", action="store_true", help="print only errors (and --run's output)")
+    deploy.set_defaults(handler=command_deploy)
+
+
+def _add_flash(commands: argparse._SubParsersAction) -> None:
+    flash = commands.add_parser(
+        "flash",
+        help="write a MicroPython firmware to an ESP32-S3, RP2040 or STM32 board",
+        description=(
+            "esp32s3: esptool write-flash at 0x0 over --port (MD5-checked by esptool; --read-back also "
+            "reads it back and compares). rp2040: FIRMWARE (.uf2, or .bin/.elf converted to UF2 for "
+            "family 0xe48bff56 at 0x10000000) copied to the RPI-RP2 drive (--drive, found under /media "
+            "if not given). stm32: STM32_Programmer_CLI, st-flash or dfu-util, whichever is on PATH "
+            "(or --tool), writing at 0x08000000."
+        ),
+    )
+    flash.add_argument("firmware", type=Path, metavar="FIRMWARE", help="firmware image: .bin, .elf or .uf2")
+    flash.add_argument("--board", required=True, choices=["esp32s3", "rp2040", "stm32"], help="board family")
+    flash.add_argument(
+        "--port", metavar="PORT", help="esp32s3: serial port or socket://HOST:PORT; stm32: probe/port"
+    )
+    flash.add_argument("--drive", type=Path, metavar="DIR", help="rp2040: the mounted RPI-RP2 drive")
+    flash.add_argument(
+        "--offset", type=_hex_int, metavar="ADDR", help="esp32s3: flash offset (default 0x0, merged image)"
+    )
+    flash.add_argument("--baud", type=int, metavar="N", help="esp32s3: serial baud rate (esptool's default)")
+    flash.add_argument(
+        "--read-back", action="store_true", help="esp32s3: read the flash back and compare it byte for byte"
+    )
+    flash.add_argument(
+        "--tool", choices=["STM32_Programmer_CLI", "st-flash", "dfu-util"], help="stm32: the tool to use"
+    )
+    flash.set_defaults(handler=command_flash)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,9 +21,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tinyml_tools import __version__
+from tinyml_tools import __version__, latency
 from tinyml_tools.data import DataError, check_sample_shape, load_data
+from tinyml_tools.html_report import ERROR_SAMPLES, model_report
+from tinyml_tools.memory_plan import PlanError
 from tinyml_tools.model_metadata import MetadataError, Settings, build_metadata, embed_metadata
+from tinyml_tools.quant_error import float_tflite
 from tinyml_tools.quantize import QuantizeError, load_source, quantize
 from tinyml_tools.report import c_identifier, c_source, operator_lines, sha256, summary_lines
 from tinyml_tools.run import RunError
@@ -102,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the JSON model card (default: OUT.json next to OUT.tflite)",
     )
     parser.add_argument("--c-source", type=Path, metavar="OUT.c", help="also write the model as a C array")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="REPORT.html",
+        help="also write an HTML report: arena timeline, per-layer quantization error, latency per board",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only warnings and errors")
     return parser
 
@@ -166,7 +175,11 @@ def convert(args: argparse.Namespace) -> int:
             runtime_scores = run_in_runtime(model, x, runtime.model.inputs[0], bar.update)
         result = accuracy(float_scores, runtime_scores, y, args.min_accuracy_ratio)
 
+    estimates = latency.estimate(model)
     for line in summary_lines(model, runtime.model) + [""] + operator_lines(parsed):
+        say(line)
+    say("")
+    for line in latency.text_lines(estimates):
         say(line)
     if result is not None:
         say(
@@ -183,6 +196,12 @@ def convert(args: argparse.Namespace) -> int:
     elif data.y is None:
         say("\naccuracy not checked: DATA has no labels `y`")
 
+    page = None
+    if args.report is not None:  # computed before anything is written
+        say(f"\nmeasuring the per-layer quantization error on {min(len(x), ERROR_SAMPLES)} samples")
+        page = model_report(
+            args.output.name, model, runtime.model.state_bytes, float_tflite(source), x, estimates
+        )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(model)
     card_path: Path = args.card or args.output.with_suffix(".json")
@@ -225,6 +244,10 @@ def convert(args: argparse.Namespace) -> int:
         args.c_source.parent.mkdir(parents=True, exist_ok=True)
         args.c_source.write_text(c_source(model, c_identifier(args.output.stem) + "_tflite"))
         written.append(str(args.c_source))
+    if page is not None:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(page, encoding="utf-8")
+        written.append(str(args.report))
     say("\nwrote " + ", ".join(written))
     return 0
 
@@ -233,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return convert(args)
-    except (ConvertError, DataError, QuantizeError, RunError) as e:
+    except (ConvertError, DataError, QuantizeError, RunError, PlanError) as e:
         print(f"tinyml-convert: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -3,19 +3,28 @@
  * tests and tools on the PC.
  *
  *   tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N]
+ *   tml_run MODEL.tflite --plan
  *
  * Inputs are raw little-endian bytes in the model's input types. Writes
  * DIR/output0.bin ..., prints one JSON line with the memory figures, the
  * outputs' types and shapes, and the mean invoke time. Exit 1 with the
  * engine's message on stderr on any error.
+ *
+ * --plan prints, instead of running, the memory plan tml_prepare laid out: one
+ * JSON line with the arena size, the liveness lower bound, the arena offset and
+ * bytes of every activation and variable tensor, and each node's tensors
+ * (inputs, -1 for an optional one left out, then outputs) and its scratch and
+ * persistent buffers (offset and bytes).
  */
 #define _POSIX_C_SOURCE 200112L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "tinyml.h"
+#include "tml_kernel.h" /* node records, for --plan */
 
 static void die(const char *what, const char *detail) {
     fprintf(stderr, "%s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -59,15 +68,62 @@ static void print_shape(const tml_tensor *t) {
     printf("]}");
 }
 
+static const char *kind_name(uint8_t kind) {
+    return kind == TML_TENSOR_VARIABLE ? "variable" : "activation";
+}
+
+/* Between tml_prepare and tml_set_arena, arena pointers hold the planner's offsets. */
+static void print_plan(const tml_model *m) {
+    printf("{\"arena_bytes\":%zu,\"scratch_bytes\":%zu,\"lower_bound_bytes\":%zu,\"tensors\":[",
+        m->arena_bytes, m->scratch_bytes, m->lower_bound_bytes);
+    int first = 1;
+    for (int t = 0; t < m->num_tensors; t++) {
+        const tml_tensor *r = &m->tensors[t];
+        if (r->kind != TML_TENSOR_ACTIVATION && r->kind != TML_TENSOR_VARIABLE) {
+            continue;
+        }
+        printf("%s{\"index\":%d,\"kind\":\"%s\",\"offset\":%lu,\"bytes\":%u}", first ? "" : ",", t,
+            kind_name(r->kind), (unsigned long)(uintptr_t)r->data, (unsigned)r->bytes);
+        first = 0;
+    }
+    printf("],\"inputs\":[");
+    for (int i = 0; i < m->num_inputs; i++) {
+        printf("%s%d", i ? "," : "", m->input_tensors[i]);
+    }
+    printf("],\"outputs\":[");
+    for (int i = 0; i < m->num_outputs; i++) {
+        printf("%s%d", i ? "," : "", m->output_tensors[i]);
+    }
+    printf("],\"nodes\":[");
+    for (int i = 0; i < m->num_nodes; i++) {
+        const tml_node *n = &m->nodes[i];
+        printf("%s{\"op\":\"%s\",\"inputs\":[", i ? "," : "", n->kernel->name);
+        for (int j = 0; j < n->num_inputs; j++) {
+            printf("%s%d", j ? "," : "", n->inputs[j]);
+        }
+        printf("],\"outputs\":[");
+        for (int j = 0; j < n->num_outputs; j++) {
+            printf("%s%d", j ? "," : "", n->inputs[n->num_inputs + j]);
+        }
+        printf("],\"scratch_offset\":%lu,\"scratch_bytes\":%u,\"persistent_offset\":%lu,"
+               "\"persistent_bytes\":%u}",
+            (unsigned long)(uintptr_t)n->scratch, (unsigned)n->scratch_bytes,
+            (unsigned long)(uintptr_t)n->persistent, (unsigned)n->persistent_bytes);
+    }
+    printf("]}\n");
+}
+
 int main(int argc, char **argv) {
     const char *model_path = NULL, *out_dir = NULL;
     const char *inputs[64];
-    int num_inputs = 0, repeat = 1;
+    int num_inputs = 0, repeat = 1, plan_only = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--out-dir") == 0 && i + 1 < argc) {
             out_dir = argv[++i];
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             repeat = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--plan") == 0) {
+            plan_only = 1;
         } else if (model_path == NULL) {
             model_path = argv[i];
         } else if (num_inputs < 64) {
@@ -75,7 +131,7 @@ int main(int argc, char **argv) {
         }
     }
     if (model_path == NULL) {
-        die("usage: tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N]", NULL);
+        die("usage: tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N] | --plan", NULL);
     }
     size_t model_len;
     unsigned char *model_bytes = read_file(model_path, &model_len);
@@ -86,6 +142,12 @@ int main(int argc, char **argv) {
     void *state = alloc_aligned(TML_ALIGN, (m.state_bytes + TML_ALIGN - 1) / TML_ALIGN * TML_ALIGN);
     if (tml_prepare(&m, state, m.state_bytes) != TML_OK) {
         die(m.error, NULL);
+    }
+    if (plan_only) {
+        print_plan(&m);
+        free(state);
+        free(model_bytes);
+        return 0;
     }
     size_t arena_len = m.arena_bytes ? m.arena_bytes : 1;
     void *arena = alloc_aligned(TML_ALIGN, (arena_len + TML_ALIGN - 1) / TML_ALIGN * TML_ALIGN);
