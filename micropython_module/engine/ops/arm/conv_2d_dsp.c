@@ -5,21 +5,37 @@
  * Four output pixels at a time: their input patches (im2col) are widened to
  * int16 with the input zero point added, in reordered pairs (dsp.h),
  * interleaved so that one 4-element block of all four pixels is 8 consecutive
- * words; padding taps are zeros, so the inner loop has no branch. Then each
- * output channel runs over its weights in place (flash), one word of 4 int8
- * weights widened with SXTB16 serving the four pixels: 8 SMLAD per 16 MACs.
- * Elements past the last whole block of 4 (K mod 4) are summed one by one.
+ * words; padding taps are zeros, so the inner loop has no branch. The patch
+ * length K = f_h * f_w * in_c is rounded up to whole blocks with zeros, so a
+ * last partial block needs only its weights read byte by byte (never past
+ * the channel's K weights: the last channel's end is the weight tensor's).
+ * Then each output channel runs over its weights in place (flash), one word
+ * of 4 int8 weights widened with SXTB16 serving the four pixels: 8 SMLAD per
+ * 16 MACs.
  *
- * Scratch: 4 * K int16 (K = f_h * f_w * in_c).
+ * The common case (every channel's requantization in dsp.h's fast form, the
+ * activation range the whole int8 range, four pixels) runs all channels of a
+ * group in one assembly routine (conv4_all_channels) that keeps the sums,
+ * pointers and counters in registers; the rest runs the same sums from C.
+ *
+ * Scratch: 4 * Kb * 4 int16 columns (Kb = ceil(K / 4) blocks), plus 4 * Kb
+ * int16 for the patch in order when the input depth is not a multiple of 4.
  */
 #include "dsp_hooks.h"
 
 #if TML_HAVE_DSP
 
+#include <stddef.h>
+
 #include "dsp.h"
 #include "../conv_util.h"
 
 #define PIXELS 4
+
+/* Blocks of 4 patch elements (the last one zero-padded). */
+static int32_t patch_blocks(const tml_dsp_conv *c) {
+    return (c->f_h * c->f_w * c->in_c + 3) >> 2;
+}
 
 uint32_t tml_conv_2d_dsp_scratch(const tml_dsp_conv *c) {
     if (c->f_in_c != c->in_c) {
@@ -29,54 +45,82 @@ uint32_t tml_conv_2d_dsp_scratch(const tml_dsp_conv *c) {
     if (k > 65536) {
         return 0;
     }
-    return (uint32_t)(PIXELS * 2 * k + 2 * k + 48); /* columns, tails, flat patch */
+    const uint32_t blocks = (uint32_t)patch_blocks(c);
+    const uint32_t columns = PIXELS * 8 * blocks;
+    const uint32_t flat = (c->in_c & 3) != 0 ? 8 * blocks : 0;
+    return columns + flat;
+}
+
+/* Widens `words` words of input (4 int8 each) into the column of one pixel,
+ * a block apart. */
+static inline int32_t *widen_words(int32_t *dst, const int8_t *src, int32_t words, int32_t offsets) {
+    for (int32_t i = 0; i < words; i++) {
+        const uint32_t v = dsp_load32(src);
+        src += 4;
+        dst[0] = dsp_sxtab16(offsets, v);
+        dst[1] = dsp_sxtab16_ror8(offsets, v);
+        dst += 2 * PIXELS;
+    }
+    return dst;
+}
+
+static inline int32_t *zero_words(int32_t *dst, int32_t words) {
+    for (int32_t i = 0; i < words; i++) {
+        dst[0] = 0;
+        dst[1] = 0;
+        dst += 2 * PIXELS;
+    }
+    return dst;
 }
 
 /* Widens the patch of output pixel (oy, ox) into column `p` of the scratch.
  * (Short zero runs: kept as loops, not turned into memset calls.) */
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_pixel(const tml_dsp_conv *c, const int8_t *in_batch, int32_t oy, int32_t ox, int32_t *cols,
-    int32_t blocks, int32_t tail, int p) {
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_pixel(const tml_dsp_conv *c,
+    const int8_t *in_batch, int32_t oy, int32_t ox, int32_t *cols, int32_t blocks, int p) {
     const int32_t in_y0 = oy * c->stride_h - c->pad_h;
     const int32_t in_x0 = ox * c->stride_w - c->pad_w;
     const int32_t in_c = c->in_c;
+    const int32_t offsets = dsp_pair(c->input_offset);
+    int32_t *dst = cols + 2 * p;
     if ((in_c & 3) == 0) {
         /* Whole words per tap: block index of tap t is t * in_c / 4. */
-        const int32_t offsets = dsp_pair(c->input_offset);
         const int32_t words = in_c >> 2;
-        int32_t *dst = cols + 2 * p;
         for (int32_t fy = 0; fy < c->f_h; fy++) {
             const int32_t iy = in_y0 + c->dilation_h * fy;
             const int row_in = iy >= 0 && iy < c->in_h;
             for (int32_t fx = 0; fx < c->f_w; fx++) {
                 const int32_t ix = in_x0 + c->dilation_w * fx;
                 if (row_in && ix >= 0 && ix < c->in_w) {
-                    const int8_t *src = in_batch + (iy * c->in_w + ix) * in_c;
-                    for (int32_t i = 0; i < words; i++) {
-                        uint32_t v = dsp_load32(src);
-                        src += 4;
-                        dst[0] = dsp_sxtab16(offsets, v);
-                        dst[1] = dsp_sxtab16_ror8(offsets, v);
-                        dst += 2 * PIXELS;
-                    }
+                    dst = widen_words(dst, in_batch + (iy * c->in_w + ix) * in_c, words, offsets);
                 } else {
-                    for (int32_t i = 0; i < words; i++) {
-                        dst[0] = 0;
-                        dst[1] = 0;
-                        dst += 2 * PIXELS;
-                    }
+                    dst = zero_words(dst, words);
                 }
             }
         }
         return;
     }
-    /* Input depth not a multiple of 4: the patch in order into `flat`
-     * (after the columns), then reordered into the blocks. */
-    int16_t *flat = (int16_t *)(void *)(cols + (blocks + 1) * 2 * PIXELS);
-    int16_t *f = flat;
-    const int32_t off = c->input_offset;
     const int32_t run = c->f_w * in_c; /* one filter row of the patch */
     int32_t fx_first, fx_end;
     tml_conv_tap_range(in_x0, c->dilation_w, c->f_w, c->in_w, &fx_first, &fx_end);
+    if ((run & 3) == 0 && c->dilation_w == 1 && fx_first == 0 && fx_end == c->f_w) {
+        /* Each filter row is whole blocks of consecutive input bytes (input
+         * depth 1 with a filter width of 4, ...): widened word by word. */
+        const int32_t words = run >> 2;
+        for (int32_t fy = 0; fy < c->f_h; fy++) {
+            const int32_t iy = in_y0 + c->dilation_h * fy;
+            if (iy >= 0 && iy < c->in_h) {
+                dst = widen_words(dst, in_batch + (iy * c->in_w + in_x0) * in_c, words, offsets);
+            } else {
+                dst = zero_words(dst, words);
+            }
+        }
+        return;
+    }
+    /* Otherwise the patch in order into `flat` (after the columns), zero
+     * padded to whole blocks, then reordered into the blocks. */
+    int16_t *flat = (int16_t *)(void *)(cols + blocks * 2 * PIXELS);
+    int16_t *f = flat;
+    const int32_t off = c->input_offset;
     for (int32_t fy = 0; fy < c->f_h; fy++, f += run) {
         const int32_t iy = in_y0 + c->dilation_h * fy;
         int32_t lo = fx_first * in_c, hi = fx_end * in_c; /* elements [lo, hi) come from the input */
@@ -108,7 +152,9 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
             }
         }
     }
-    int32_t *dst = cols + 2 * p;
+    for (int16_t *end = flat + 4 * blocks; f < end; f++) {
+        *f = 0; /* the last block's padding */
+    }
     for (int32_t i = 0; i < blocks; i++) {
         uint32_t lo, hi;
         memcpy(&lo, flat + 4 * i, 4);     /* (f0, f1) */
@@ -116,10 +162,6 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
         dst[0] = (int32_t)((lo & 0xFFFFu) | (hi << 16));     /* (f0, f2) */
         dst[1] = (int32_t)((lo >> 16) | (hi & 0xFFFF0000u)); /* (f1, f3) */
         dst += 2 * PIXELS;
-    }
-    int16_t *tail16 = (int16_t *)(void *)(cols + blocks * 2 * PIXELS) + p * tail;
-    for (int32_t t = 0; t < tail; t++) {
-        tail16[t] = flat[4 * blocks + t];
     }
 }
 
@@ -129,70 +171,6 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
     do {                                                                                                      \
         int32_t wv_, t_, n_ = (pairs);                                                                        \
         __asm__ volatile("1:\n\t"                                                                             \
-                         "ldr %[wv], [%[w]], #4\n\t"                                                          \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "sxtb16 %[t], %[wv]\n\t"                                                             \
-                         "sxtb16 %[wv], %[wv], ror #8\n\t"                                                    \
-                         "smlad %[a0], r8, %[t], %[a0]\n\t"                                                   \
-                         "smlad %[a0], r9, %[wv], %[a0]\n\t"                                                  \
-                         "smlad %[a1], r10, %[t], %[a1]\n\t"                                                  \
-                         "smlad %[a1], r11, %[wv], %[a1]\n\t"                                                 \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "smlad %[a2], r8, %[t], %[a2]\n\t"                                                   \
-                         "smlad %[a2], r9, %[wv], %[a2]\n\t"                                                  \
-                         "smlad %[a3], r10, %[t], %[a3]\n\t"                                                  \
-                         "smlad %[a3], r11, %[wv], %[a3]\n\t"                                                 \
-                         "ldr %[wv], [%[w]], #4\n\t"                                                          \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "sxtb16 %[t], %[wv]\n\t"                                                             \
-                         "sxtb16 %[wv], %[wv], ror #8\n\t"                                                    \
-                         "smlad %[a0], r8, %[t], %[a0]\n\t"                                                   \
-                         "smlad %[a0], r9, %[wv], %[a0]\n\t"                                                  \
-                         "smlad %[a1], r10, %[t], %[a1]\n\t"                                                  \
-                         "smlad %[a1], r11, %[wv], %[a1]\n\t"                                                 \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "smlad %[a2], r8, %[t], %[a2]\n\t"                                                   \
-                         "smlad %[a2], r9, %[wv], %[a2]\n\t"                                                  \
-                         "smlad %[a3], r10, %[t], %[a3]\n\t"                                                  \
-                         "smlad %[a3], r11, %[wv], %[a3]\n\t"                                                 \
-                         "subs %[n], %[n], #1\n\t"                                                            \
-                         "bne 1b\n\t"                                                                         \
-                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w),              \
-                         [col] "+r"(col), [n] "+r"(n_), [wv] "=&r"(wv_), [t] "=&r"(t_)                          \
-                         : "m"(*(const int8_t(*)[])w), "m"(*(const int32_t(*)[])col)                            \
-                         : "r8", "r9", "r10", "r11", "cc");                                                     \
-    } while (0)
-
-#define CONV_MAC_QUADS(a0, a1, a2, a3, w, col, pairs)                                                         \
-    do {                                                                                                      \
-        int32_t wv_, t_, n_ = (pairs);                                                                        \
-        __asm__ volatile("1:\n\t"                                                                             \
-                         "ldr %[wv], [%[w]], #4\n\t"                                                          \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "sxtb16 %[t], %[wv]\n\t"                                                             \
-                         "sxtb16 %[wv], %[wv], ror #8\n\t"                                                    \
-                         "smlad %[a0], r8, %[t], %[a0]\n\t"                                                   \
-                         "smlad %[a0], r9, %[wv], %[a0]\n\t"                                                  \
-                         "smlad %[a1], r10, %[t], %[a1]\n\t"                                                  \
-                         "smlad %[a1], r11, %[wv], %[a1]\n\t"                                                 \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "smlad %[a2], r8, %[t], %[a2]\n\t"                                                   \
-                         "smlad %[a2], r9, %[wv], %[a2]\n\t"                                                  \
-                         "smlad %[a3], r10, %[t], %[a3]\n\t"                                                  \
-                         "smlad %[a3], r11, %[wv], %[a3]\n\t"                                                 \
-                         "ldr %[wv], [%[w]], #4\n\t"                                                          \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "sxtb16 %[t], %[wv]\n\t"                                                             \
-                         "sxtb16 %[wv], %[wv], ror #8\n\t"                                                    \
-                         "smlad %[a0], r8, %[t], %[a0]\n\t"                                                   \
-                         "smlad %[a0], r9, %[wv], %[a0]\n\t"                                                  \
-                         "smlad %[a1], r10, %[t], %[a1]\n\t"                                                  \
-                         "smlad %[a1], r11, %[wv], %[a1]\n\t"                                                 \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "smlad %[a2], r8, %[t], %[a2]\n\t"                                                   \
-                         "smlad %[a2], r9, %[wv], %[a2]\n\t"                                                  \
-                         "smlad %[a3], r10, %[t], %[a3]\n\t"                                                  \
-                         "smlad %[a3], r11, %[wv], %[a3]\n\t"                                                 \
                          "ldr %[wv], [%[w]], #4\n\t"                                                          \
                          "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
                          "sxtb16 %[t], %[wv]\n\t"                                                             \
@@ -248,6 +226,158 @@ static __attribute__((noinline)) void store_generic(const tml_dsp_conv *c, int8_
     }
 }
 
+/* The last, partial block of one channel (tail = K mod 4 weights, read byte
+ * by byte; the columns' missing lanes are zeros, so the missing weights may
+ * be anything). */
+static inline void tail_block(const int8_t *w, int32_t tail, const int32_t *col, int32_t acc[PIXELS]) {
+    int32_t w02 = (uint16_t)w[0];
+    int32_t w13 = tail >= 2 ? w[1] : 0;
+    if (tail == 3) {
+        w02 |= (int32_t)((uint32_t)(uint16_t)w[2] << 16);
+    }
+    for (int p = 0; p < PIXELS; p++) {
+        acc[p] = dsp_smlad(col[2 * p], w02, acc[p]);
+        acc[p] = dsp_smlad(col[2 * p + 1], w13, acc[p]);
+    }
+}
+
+/* What conv4_all_channels reads and advances (offsets used by its assembly). */
+typedef struct {
+    const int32_t *cols;       /*  0 */
+    const int8_t *weights;     /*  4: channel 0; K bytes a channel */
+    const int32_t *bias;       /*  8: advanced by bias_step bytes a channel */
+    int32_t bias_step;         /* 12: 4, or 0 (one zero when there is no bias) */
+    const int32_t *multiplier; /* 16: advanced by 4 * q_step bytes a channel */
+    const int8_t *shift;       /* 20: advanced by q_step bytes a channel */
+    int32_t q_step;            /* 24: 1 per channel, 0 per tensor */
+    int8_t *out;               /* 28: pixel 0, channel 0; advanced by 1 a channel */
+    int32_t out_stride;        /* 32: bytes from one pixel's output to the next's */
+    int32_t channels;          /* 36: counted down to 0 */
+    int32_t quads;             /* 40: whole blocks / 4 */
+    int32_t singles;           /* 44: whole blocks mod 4 */
+    int32_t tail;              /* 48: K mod 4 */
+    int32_t output_offset;     /* 52 */
+} conv4_job;
+
+_Static_assert(offsetof(conv4_job, output_offset) == 52, "conv4_all_channels reads conv4_job at fixed offsets");
+
+/* One block of 4 elements for the four pixels: weights word at r4 (advanced),
+ * columns at r5 (advanced by 8 words), sums r0-r3. */
+#define CONV4_BLOCK                                                                                            \
+    "ldr r7, [r4], #4\n\t"                                                                                     \
+    "ldmia r5!, {r9, r10, r11, r12}\n\t"                                                                       \
+    "sxtb16 r8, r7\n\t"                                                                                        \
+    "sxtb16 r7, r7, ror #8\n\t"                                                                                \
+    "smlad r0, r9, r8, r0\n\t"                                                                                 \
+    "smlad r0, r10, r7, r0\n\t"                                                                                \
+    "smlad r1, r11, r8, r1\n\t"                                                                                \
+    "smlad r1, r12, r7, r1\n\t"                                                                                \
+    "ldmia r5!, {r9, r10, r11, r12}\n\t"                                                                       \
+    "smlad r2, r9, r8, r2\n\t"                                                                                 \
+    "smlad r2, r10, r7, r2\n\t"                                                                                \
+    "smlad r3, r11, r8, r3\n\t"                                                                                \
+    "smlad r3, r12, r7, r3\n\t"
+
+/* Requantization of sum `r` in place (dsp.h's fast form): r9 multiplier,
+ * r10 right shift, r11 = 2^(right-1) + (output offset << right). The sum
+ * 2x * m / 2^32 has |s| <= 2^30, so s + r11 cannot overflow: adding the
+ * offset before the shift is exact, and SSAT clamps to the int8 range. */
+#define CONV4_REQUANT(r)                                                                                       \
+    "qadd " r ", " r ", " r "\n\t"                                                                             \
+    "smmulr " r ", " r ", r9\n\t"                                                                              \
+    "add r7, " r ", r11\n\t"                                                                                   \
+    "add " r ", r7, " r ", asr #31\n\t"                                                                        \
+    "asr " r ", " r ", r10\n\t"                                                                                \
+    "ssat " r ", #8, " r "\n\t"
+
+/* Every channel of one group of four pixels, requantized in the fast form to
+ * the whole int8 range. Registers: r0-r3 sums, r4 weights (running on from
+ * one channel to the next), r5 columns, r6 counter, r7-r8 widened weights,
+ * r9-r12 columns, lr the job. */
+__attribute__((naked, noinline)) static void conv4_all_channels(conv4_job *job) {
+    (void)job;
+    __asm__ volatile(
+        "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+        "mov lr, r0\n\t"
+        "ldr r4, [lr, #4]\n\t"
+        "1:\n\t" /* a channel: the sums start at the bias */
+        "ldr r8, [lr, #8]\n\t"
+        "ldr r7, [lr, #12]\n\t"
+        "ldr r0, [r8]\n\t"
+        "add r8, r8, r7\n\t"
+        "str r8, [lr, #8]\n\t"
+        "mov r1, r0\n\t"
+        "mov r2, r0\n\t"
+        "mov r3, r0\n\t"
+        "ldr r5, [lr, #0]\n\t"
+        "ldr r6, [lr, #40]\n\t"
+        "cmp r6, #0\n\t"
+        "beq 3f\n\t"
+        "2:\n\t" CONV4_BLOCK CONV4_BLOCK CONV4_BLOCK CONV4_BLOCK
+        "subs r6, r6, #1\n\t"
+        "bne 2b\n\t"
+        "3:\n\t"
+        "ldr r6, [lr, #44]\n\t"
+        "cbz r6, 5f\n\t"
+        "4:\n\t" CONV4_BLOCK
+        "subs r6, r6, #1\n\t"
+        "bne 4b\n\t"
+        "5:\n\t" /* the partial block: its weights byte by byte */
+        "ldr r6, [lr, #48]\n\t"
+        "cbz r6, 7f\n\t"
+        "ldrsb r8, [r4]\n\t"
+        "movs r7, #0\n\t"
+        "cmp r6, #2\n\t"
+        "blt 6f\n\t"
+        "ldrsb r7, [r4, #1]\n\t"
+        "beq 6f\n\t"
+        "ldrsb r9, [r4, #2]\n\t"
+        "pkhbt r8, r8, r9, lsl #16\n\t"
+        "6:\n\t"
+        "add r4, r4, r6\n\t"
+        "ldmia r5!, {r9, r10, r11, r12}\n\t"
+        "smlad r0, r9, r8, r0\n\t"
+        "smlad r0, r10, r7, r0\n\t"
+        "smlad r1, r11, r8, r1\n\t"
+        "smlad r1, r12, r7, r1\n\t"
+        "ldmia r5!, {r9, r10, r11, r12}\n\t"
+        "smlad r2, r9, r8, r2\n\t"
+        "smlad r2, r10, r7, r2\n\t"
+        "smlad r3, r11, r8, r3\n\t"
+        "smlad r3, r12, r7, r3\n\t"
+        "7:\n\t" /* this channel's multiplier and shift */
+        "ldr r5, [lr, #16]\n\t"
+        "ldr r6, [lr, #20]\n\t"
+        "ldr r7, [lr, #24]\n\t"
+        "ldr r9, [r5]\n\t"
+        "ldrsb r10, [r6]\n\t"
+        "add r5, r5, r7, lsl #2\n\t"
+        "add r6, r6, r7\n\t"
+        "str r5, [lr, #16]\n\t"
+        "str r6, [lr, #20]\n\t"
+        "rsb r10, r10, #0\n\t"
+        "movs r11, #1\n\t"
+        "lsl r11, r11, r10\n\t"
+        "lsr r11, r11, #1\n\t"
+        "ldr r12, [lr, #52]\n\t"
+        "lsl r12, r12, r10\n\t"
+        "add r11, r11, r12\n\t" CONV4_REQUANT("r0") CONV4_REQUANT("r1") CONV4_REQUANT("r2") CONV4_REQUANT("r3")
+        "ldr r12, [lr, #28]\n\t"
+        "ldr r5, [lr, #32]\n\t"
+        "strb r0, [r12]\n\t"
+        "strb r1, [r12, r5]\n\t"
+        "add r6, r12, r5, lsl #1\n\t"
+        "strb r2, [r6]\n\t"
+        "strb r3, [r6, r5]\n\t"
+        "add r12, r12, #1\n\t"
+        "str r12, [lr, #28]\n\t"
+        "ldr r6, [lr, #36]\n\t"
+        "subs r6, r6, #1\n\t"
+        "str r6, [lr, #36]\n\t"
+        "bne 1b\n\t"
+        "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+}
+
 int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *filter, const int32_t *bias,
     int8_t *output, void *scratch, uint32_t scratch_bytes) {
     const uint32_t need = tml_conv_2d_dsp_scratch(c);
@@ -255,16 +385,16 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
         return 0;
     }
     const int32_t k = c->f_h * c->f_w * c->in_c;
-    const int32_t blocks = k >> 2;
+    const int32_t whole = k >> 2; /* whole blocks; a partial one follows when tail > 0 */
     const int32_t tail = k & 3;
+    const int32_t blocks = patch_blocks(c);
     int32_t *cols = (int32_t *)scratch;
-    const int16_t *tails = (const int16_t *)(const void *)(cols + blocks * 2 * PIXELS);
     const int32_t out_c = c->out_c;
     const int32_t pixels = c->out_h * c->out_w;
     const int fast = dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1);
     const dsp_out_range range = dsp_out_range_of(c->output_offset, c->act_min, c->act_max);
     const int full_range = range.full;
-    const int lean = fast && full_range && tail == 0 && (blocks & 1) == 0 && blocks > 0;
+    static const int32_t no_bias = 0;
     for (int32_t b = 0; b < c->batches; b++) {
         const int8_t *in_batch = input + b * c->in_h * c->in_w * c->in_c;
         int8_t *out_batch = output + b * pixels * out_c;
@@ -272,43 +402,33 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
         for (int32_t p0 = 0; p0 < pixels; p0 += PIXELS) {
             const int n = pixels - p0 < PIXELS ? (int)(pixels - p0) : PIXELS;
             if (n < PIXELS) { /* last group: unused columns hold zeros */
-                memset(scratch, 0, need);
+                memset(cols, 0, (size_t)blocks * PIXELS * 8);
             }
             for (int p = 0; p < n; p++) {
-                fill_pixel(c, in_batch, oy, ox, cols, blocks, tail, p);
+                fill_pixel(c, in_batch, oy, ox, cols, blocks, p);
                 if (++ox == c->out_w) {
                     ox = 0;
                     oy++;
                 }
             }
             int8_t *out = out_batch + p0 * out_c;
-            const int8_t *w = filter;
-            if (lean && n == PIXELS) {
-                /* The common case: whole pairs of blocks, fast requantization
-                 * to the whole int8 range. */
-                for (int32_t oc = 0; oc < out_c; oc++, out++) {
-                    const int32_t b0 = bias != 0 ? bias[oc] : 0;
-                    int32_t a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-                    const int32_t *col = cols;
-                    if (blocks >= 4) {
-                        CONV_MAC_QUADS(a0, a1, a2, a3, w, col, blocks >> 2);
-                    }
-                    if (blocks & 2) {
-                        CONV_MAC_PAIRS(a0, a1, a2, a3, w, col, 1);
-                    }
-                    const int32_t i = oc & -c->step;
-                    store4_fast(out, out_c, a0, a1, a2, a3, c->multiplier[i], -c->shift[i], &range, 1);
-                }
+            if (fast && full_range && n == PIXELS) {
+                conv4_job job = {.cols = cols, .weights = filter, .bias = bias != 0 ? bias : &no_bias,
+                    .bias_step = bias != 0 ? 4 : 0, .multiplier = c->multiplier, .shift = c->shift,
+                    .q_step = c->step, .out = out, .out_stride = out_c, .channels = out_c, .quads = whole >> 2,
+                    .singles = whole & 3, .tail = tail, .output_offset = c->output_offset};
+                conv4_all_channels(&job);
                 continue;
             }
+            const int8_t *w = filter;
             for (int32_t oc = 0; oc < out_c; oc++, out++) {
                 const int32_t b0 = bias != 0 ? bias[oc] : 0;
                 int32_t a0 = b0, a1 = b0, a2 = b0, a3 = b0;
                 const int32_t *col = cols;
-                if (blocks >= 2) {
-                    CONV_MAC_PAIRS(a0, a1, a2, a3, w, col, blocks >> 1);
+                if (whole >= 2) {
+                    CONV_MAC_PAIRS(a0, a1, a2, a3, w, col, whole >> 1);
                 }
-                if (blocks & 1) {
+                if (whole & 1) {
                     const uint32_t wv = dsp_load32(w);
                     w += 4;
                     const int32_t w02 = dsp_sxtb16(wv);
@@ -321,24 +441,18 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
                     a2 = dsp_smlad(col[5], w13, a2);
                     a3 = dsp_smlad(col[6], w02, a3);
                     a3 = dsp_smlad(col[7], w13, a3);
+                    col += 2 * PIXELS;
                 }
-                for (int32_t t = 0; t < tail; t++) {
-                    const int32_t wt = *w++;
-                    a0 = (int32_t)((uint32_t)a0 + (uint32_t)(wt * tails[t]));
-                    a1 = (int32_t)((uint32_t)a1 + (uint32_t)(wt * tails[tail + t]));
-                    a2 = (int32_t)((uint32_t)a2 + (uint32_t)(wt * tails[2 * tail + t]));
-                    a3 = (int32_t)((uint32_t)a3 + (uint32_t)(wt * tails[3 * tail + t]));
+                int32_t acc[PIXELS] = {a0, a1, a2, a3};
+                if (tail != 0) {
+                    tail_block(w, tail, col, acc);
+                    w += tail;
                 }
                 if (fast && n == PIXELS) {
                     const int32_t i = oc & -c->step; /* oc, or 0 for per-tensor weights */
-                    const int32_t right = -c->shift[i];
-                    if (full_range) {
-                        store4_fast(out, out_c, a0, a1, a2, a3, c->multiplier[i], right, &range, 1);
-                    } else {
-                        store4_fast(out, out_c, a0, a1, a2, a3, c->multiplier[i], right, &range, 0);
-                    }
+                    store4_fast(out, out_c, acc[0], acc[1], acc[2], acc[3], c->multiplier[i], -c->shift[i], &range,
+                        0);
                 } else {
-                    const int32_t acc[4] = {a0, a1, a2, a3};
                     store_generic(c, out, oc, acc, n);
                 }
             }
