@@ -51,15 +51,34 @@ uint32_t tml_conv_2d_dsp_scratch(const tml_dsp_conv *c) {
     return columns + flat;
 }
 
-/* Widens `words` words of input (4 int8 each) into the column of one pixel,
- * a block apart. */
+/* Widens `words` words of input (4 int8 each, any alignment) into the
+ * column of one pixel, a block (8 words) apart: 2.5 instructions a word. */
 static inline int32_t *widen_words(int32_t *dst, const int8_t *src, int32_t words, int32_t offsets) {
-    for (int32_t i = 0; i < words; i++) {
+    if (words & 1) {
         const uint32_t v = dsp_load32(src);
         src += 4;
         dst[0] = dsp_sxtab16(offsets, v);
         dst[1] = dsp_sxtab16_ror8(offsets, v);
         dst += 2 * PIXELS;
+    }
+    words >>= 1;
+    if (words > 0) {
+        int32_t v0, v1, lo, hi;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[v0], [%[src]], #4\n\t"
+                         "ldr %[v1], [%[src]], #4\n\t"
+                         "sxtab16 %[lo], %[off], %[v0]\n\t"
+                         "sxtab16 %[hi], %[off], %[v0], ror #8\n\t"
+                         "strd %[lo], %[hi], [%[dst]], #32\n\t"
+                         "sxtab16 %[lo], %[off], %[v1]\n\t"
+                         "sxtab16 %[hi], %[off], %[v1], ror #8\n\t"
+                         "strd %[lo], %[hi], [%[dst]], #32\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b\n\t"
+                         : [src] "+r"(src), [dst] "+r"(dst), [n] "+r"(words), [v0] "=&r"(v0), [v1] "=&r"(v1),
+                         [lo] "=&r"(lo), [hi] "=&r"(hi)
+                         : [off] "r"(offsets), "m"(*(const int8_t(*)[])src)
+                         : "cc", "memory");
     }
     return dst;
 }
@@ -80,38 +99,42 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
     const int32_t in_y0 = oy * c->stride_h - c->pad_h;
     const int32_t in_x0 = ox * c->stride_w - c->pad_w;
     const int32_t in_c = c->in_c;
+    const int32_t f_w = c->f_w;
     const int32_t offsets = dsp_pair(c->input_offset);
-    int32_t *dst = cols + 2 * p;
-    if ((in_c & 3) == 0) {
-        /* Whole words per tap: block index of tap t is t * in_c / 4. */
-        const int32_t words = in_c >> 2;
-        for (int32_t fy = 0; fy < c->f_h; fy++) {
-            const int32_t iy = in_y0 + c->dilation_h * fy;
-            const int row_in = iy >= 0 && iy < c->in_h;
-            for (int32_t fx = 0; fx < c->f_w; fx++) {
-                const int32_t ix = in_x0 + c->dilation_w * fx;
-                if (row_in && ix >= 0 && ix < c->in_w) {
-                    dst = widen_words(dst, in_batch + (iy * c->in_w + ix) * in_c, words, offsets);
-                } else {
-                    dst = zero_words(dst, words);
-                }
-            }
-        }
-        return;
+    const int32_t run = f_w * in_c; /* one filter row of the patch */
+    int32_t fx_first, fx_end;       /* the taps of a row inside the input */
+    tml_conv_tap_range(in_x0, c->dilation_w, f_w, c->in_w, &fx_first, &fx_end);
+    if (fx_first > f_w) {
+        fx_first = fx_end = f_w;
     }
-    const int32_t run = c->f_w * in_c; /* one filter row of the patch */
-    int32_t fx_first, fx_end;
-    tml_conv_tap_range(in_x0, c->dilation_w, c->f_w, c->in_w, &fx_first, &fx_end);
-    if ((run & 3) == 0 && c->dilation_w == 1 && fx_first == 0 && fx_end == c->f_w) {
-        /* Each filter row is whole blocks of consecutive input bytes (input
-         * depth 1 with a filter width of 4, ...): widened word by word. */
-        const int32_t words = run >> 2;
+    int32_t *dst = cols + 2 * p;
+    if ((in_c & 3) == 0 || ((run & 3) == 0 && c->dilation_w == 1 && fx_first == 0 && fx_end == f_w)) {
+        /* Whole blocks per tap (input depth a multiple of 4), or per filter
+         * row (input depth 1 with a filter width of 4, ...): widened word by
+         * word. Outside taps are zeros. */
+        const int32_t row_words = run >> 2;
+        const int32_t before = (fx_first * in_c) >> 2, inside = ((fx_end - fx_first) * in_c) >> 2;
         for (int32_t fy = 0; fy < c->f_h; fy++) {
             const int32_t iy = in_y0 + c->dilation_h * fy;
-            if (iy >= 0 && iy < c->in_h) {
-                dst = widen_words(dst, in_batch + (iy * c->in_w + in_x0) * in_c, words, offsets);
-            } else {
-                dst = zero_words(dst, words);
+            if (iy < 0 || iy >= c->in_h) {
+                dst = zero_words(dst, row_words);
+                continue;
+            }
+            const int8_t *row = in_batch + iy * c->in_w * in_c;
+            if (c->dilation_w == 1) { /* the taps inside are consecutive in the input */
+                dst = zero_words(dst, before);
+                dst = widen_words(dst, row + (in_x0 + fx_first) * in_c, inside, offsets);
+                dst = zero_words(dst, row_words - before - inside);
+                continue;
+            }
+            const int32_t tap_words = in_c >> 2;
+            for (int32_t fx = 0; fx < f_w; fx++) {
+                const int32_t ix = in_x0 + c->dilation_w * fx;
+                if (ix >= 0 && ix < c->in_w) {
+                    dst = widen_words(dst, row + ix * in_c, tap_words, offsets);
+                } else {
+                    dst = zero_words(dst, tap_words);
+                }
             }
         }
         return;
