@@ -194,6 +194,19 @@ CONV_CASES = [
     # requantization shift outside the fast form: >= 0, and below -20
     Conv("shift >= 0", (1, 5, 5, 8), (3, 3), 4, output_scale_factor=1e-4),
     Conv("shift < -20", (1, 5, 5, 8), (3, 3), 4, output_scale_factor=1e5),
+    # the all-channels assembly routine: quads, single blocks and a partial block together
+    Conv("1x1 depth 31", (1, 3, 5, 31), (1, 1), 7, padding="VALID"),  # K = 31: 1 quad, 3 singles, tail 3
+    Conv("pointwise 64 (kws)", (1, 5, 5, 64), (1, 1), 64, padding="VALID"),  # 25 pixels: last group of 1
+    Conv("1x1 stride 2 (resnet shortcut)", (1, 8, 8, 16), (1, 1), 32, stride=(2, 2)),
+    Conv("3x3 depth 32 stride 2", (1, 9, 9, 32), (3, 3), 16, stride=(2, 2)),
+    # filter rows of whole blocks with an input depth not a multiple of 4
+    Conv("depth 2 width 2 dilated rows", (1, 7, 6, 2), (3, 2), 5, dilation=(2, 1)),
+    Conv("depth 1 width 4 dilated", (1, 9, 12, 1), (2, 4), 3, dilation=(1, 2)),  # element im2col
+    # partial last block with the C paths: clamped activation, per tensor, batches
+    Conv("depth 3 relu6", (1, 6, 6, 3), (3, 3), 5, activation="RELU6"),
+    Conv("depth 3 per tensor", (1, 6, 6, 3), (3, 3), 6, per_channel=False),
+    Conv("depth 3 batches", (2, 5, 5, 3), (3, 3), 4),
+    Conv("depth 3 shift >= 0", (1, 5, 5, 3), (3, 3), 4, output_scale_factor=1e-4),
     # fallback to the reference kernel
     Conv("grouped", (1, 5, 5, 8), (3, 3), 8, groups=2),
 ]
