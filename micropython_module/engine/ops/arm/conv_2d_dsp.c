@@ -19,7 +19,8 @@
  * pointers and counters in registers; the rest runs the same sums from C.
  *
  * Scratch: 4 * Kb * 4 int16 columns (Kb = ceil(K / 4) blocks), plus 4 * Kb
- * int16 for the patch in order when the input depth is not a multiple of 4.
+ * bytes for the int8 patch in order when the input depth is not a multiple
+ * of 4.
  */
 #include "dsp_hooks.h"
 
@@ -47,8 +48,8 @@ uint32_t tml_conv_2d_dsp_scratch(const tml_dsp_conv *c) {
     }
     const uint32_t blocks = (uint32_t)patch_blocks(c);
     const uint32_t columns = PIXELS * 8 * blocks;
-    const uint32_t flat = (c->in_c & 3) != 0 ? 8 * blocks : 0;
-    return columns + flat;
+    const uint32_t bytes = (c->in_c & 3) != 0 ? 4 * blocks : 0;
+    return columns + bytes;
 }
 
 /* Widens `words` words of input (4 int8 each, any alignment) into the
@@ -139,11 +140,12 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
         }
         return;
     }
-    /* Otherwise the patch in order into `flat` (after the columns), zero
-     * padded to whole blocks, then reordered into the blocks. */
-    int16_t *flat = (int16_t *)(void *)(cols + blocks * 2 * PIXELS);
-    int16_t *f = flat;
-    const int32_t off = c->input_offset;
+    /* Otherwise the patch in order as int8 into `bytes` (after the columns),
+     * the input zero point standing for padding taps and for the last
+     * block's missing elements (it widens to 0), then widened word by word. */
+    int8_t *bytes = (int8_t *)(cols + blocks * 2 * PIXELS);
+    int8_t *f = bytes;
+    const int8_t zero_point = (int8_t)-c->input_offset;
     for (int32_t fy = 0; fy < c->f_h; fy++, f += run) {
         const int32_t iy = in_y0 + c->dilation_h * fy;
         int32_t lo = fx_first * in_c, hi = fx_end * in_c; /* elements [lo, hi) come from the input */
@@ -151,41 +153,38 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
             lo = hi = run;
         }
         for (int32_t i = 0; i < lo; i++) {
-            f[i] = 0;
+            f[i] = zero_point;
         }
         for (int32_t i = hi; i < run; i++) {
-            f[i] = 0;
+            f[i] = zero_point;
         }
         if (lo >= hi) {
             continue;
         }
         const int8_t *row = in_batch + iy * c->in_w * in_c;
-        if (c->dilation_w == 1) { /* the taps inside are contiguous in the input */
+        if (c->dilation_w == 1) { /* the taps inside are consecutive in the input */
             const int8_t *src = row + (in_x0 + fx_first) * in_c;
-            int16_t *d = f + fx_first * in_c;
-            for (int32_t i = (fx_end - fx_first) * in_c; i > 0; i--) {
-                *d++ = (int16_t)(*src++ + off);
+            int8_t *d = f + lo;
+            int32_t i = hi - lo;
+            for (; i >= 4; i -= 4, src += 4, d += 4) {
+                memcpy(d, src, 4); /* one unaligned LDR and STR */
+            }
+            for (; i > 0; i--) {
+                *d++ = *src++;
             }
         } else {
             for (int32_t fx = fx_first; fx < fx_end; fx++) {
                 const int8_t *src = row + (in_x0 + c->dilation_w * fx) * in_c;
                 for (int32_t ic = 0; ic < in_c; ic++) {
-                    f[fx * in_c + ic] = (int16_t)(src[ic] + off);
+                    f[fx * in_c + ic] = src[ic];
                 }
             }
         }
     }
-    for (int16_t *end = flat + 4 * blocks; f < end; f++) {
-        *f = 0; /* the last block's padding */
+    for (int8_t *end = bytes + 4 * blocks; f < end; f++) {
+        *f = zero_point;
     }
-    for (int32_t i = 0; i < blocks; i++) {
-        uint32_t lo, hi;
-        memcpy(&lo, flat + 4 * i, 4);     /* (f0, f1) */
-        memcpy(&hi, flat + 4 * i + 2, 4); /* (f2, f3) */
-        dst[0] = (int32_t)((lo & 0xFFFFu) | (hi << 16));     /* (f0, f2) */
-        dst[1] = (int32_t)((lo >> 16) | (hi & 0xFFFF0000u)); /* (f1, f3) */
-        dst += 2 * PIXELS;
-    }
+    widen_words(dst, bytes, blocks, offsets);
 }
 
 /* Sums of one output channel over `pairs` pairs of blocks for the four
