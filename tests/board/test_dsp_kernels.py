@@ -199,6 +199,10 @@ CONV_CASES = [
     Conv("pointwise 64 (kws)", (1, 5, 5, 64), (1, 1), 64, padding="VALID"),  # 25 pixels: last group of 1
     Conv("1x1 stride 2 (resnet shortcut)", (1, 8, 8, 16), (1, 1), 32, stride=(2, 2)),
     Conv("3x3 depth 32 stride 2", (1, 9, 9, 32), (3, 3), 16, stride=(2, 2)),
+    # pixel counts not a multiple of 5: the last group overlaps the one before; fewer than 5: C path
+    Conv("7 pixels", (1, 1, 7, 8), (1, 3), 6),
+    Conv("4 pixels", (1, 2, 2, 8), (3, 3), 6),
+    Conv("batches of 8 pixels", (3, 2, 4, 12), (3, 3), 5),
     # filter rows of whole blocks with an input depth not a multiple of 4
     Conv("depth 2 width 2 dilated rows", (1, 7, 6, 2), (3, 2), 5, dilation=(2, 1)),
     Conv("depth 1 width 4 dilated", (1, 9, 12, 1), (2, 4), 3, dilation=(1, 2)),  # element im2col

@@ -2,23 +2,23 @@
  * CONV_2D int8 on the DSP extension (groups of 1; any size, stride,
  * dilation, padding, zero points, per-channel or per-tensor weights).
  *
- * Four output pixels at a time: their input patches (im2col) are widened to
+ * Five output pixels at a time: their input patches (im2col) are widened to
  * int16 with the input zero point added, in reordered pairs (dsp.h),
- * interleaved so that one 4-element block of all four pixels is 8 consecutive
- * words; padding taps are zeros, so the inner loop has no branch. The patch
- * length K = f_h * f_w * in_c is rounded up to whole blocks with zeros, so a
- * last partial block needs only its weights read byte by byte (never past
- * the channel's K weights: the last channel's end is the weight tensor's).
- * Then each output channel runs over its weights in place (flash), one word
- * of 4 int8 weights widened with SXTB16 serving the four pixels: 8 SMLAD per
- * 16 MACs.
+ * interleaved so that one block of 4 patch elements of all five pixels is 10
+ * consecutive words; padding taps are zeros, so the inner loop has no
+ * branch. The patch length K = f_h * f_w * in_c is rounded up to whole
+ * blocks with zeros, so a last partial block needs only its weights read
+ * byte by byte (never past the channel's K weights: the last channel's end
+ * is the weight tensor's). Then each output channel runs over its weights in
+ * place (flash), one word of 4 int8 weights widened with SXTB16 serving the
+ * five pixels: 10 SMLAD per 20 MACs.
  *
  * The common case (every channel's requantization in dsp.h's fast form, the
- * activation range the whole int8 range, four pixels) runs all channels of a
- * group in one assembly routine (conv4_all_channels) that keeps the sums,
- * pointers and counters in registers; the rest runs the same sums from C.
+ * activation range the whole int8 range, five pixels) runs all channels of a
+ * group in one assembly routine (conv5_all_channels) that keeps the sums and
+ * pointers in registers; the rest runs the same sums from C.
  *
- * Scratch: 4 * Kb * 4 int16 columns (Kb = ceil(K / 4) blocks), plus 4 * Kb
+ * Scratch: 5 * Kb * 4 int16 columns (Kb = ceil(K / 4) blocks), plus 4 * Kb
  * bytes for the int8 patch in order when the input depth is not a multiple
  * of 4.
  */
@@ -31,7 +31,7 @@
 #include "dsp.h"
 #include "../conv_util.h"
 
-#define PIXELS 4
+#define PIXELS 5 /* the assembly (conv5_all_channels, widen_words) is written for 5 */
 
 /* Blocks of 4 patch elements (the last one zero-padded). */
 static int32_t patch_blocks(const tml_dsp_conv *c) {
@@ -70,10 +70,10 @@ static inline int32_t *widen_words(int32_t *dst, const int8_t *src, int32_t word
                          "ldr %[v1], [%[src]], #4\n\t"
                          "sxtab16 %[lo], %[off], %[v0]\n\t"
                          "sxtab16 %[hi], %[off], %[v0], ror #8\n\t"
-                         "strd %[lo], %[hi], [%[dst]], #32\n\t"
+                         "strd %[lo], %[hi], [%[dst]], #40\n\t"
                          "sxtab16 %[lo], %[off], %[v1]\n\t"
                          "sxtab16 %[hi], %[off], %[v1], ror #8\n\t"
-                         "strd %[lo], %[hi], [%[dst]], #32\n\t"
+                         "strd %[lo], %[hi], [%[dst]], #40\n\t"
                          "subs %[n], %[n], #1\n\t"
                          "bne 1b\n\t"
                          : [src] "+r"(src), [dst] "+r"(dst), [n] "+r"(words), [v0] "=&r"(v0), [v1] "=&r"(v1),
@@ -187,58 +187,8 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
     widen_words(dst, bytes, blocks, offsets);
 }
 
-/* Sums of one output channel over `pairs` pairs of blocks for the four
- * pixels: r8-r11 receive the columns (LDM needs ascending registers). */
-#define CONV_MAC_PAIRS(a0, a1, a2, a3, w, col, pairs)                                                         \
-    do {                                                                                                      \
-        int32_t wv_, t_, n_ = (pairs);                                                                        \
-        __asm__ volatile("1:\n\t"                                                                             \
-                         "ldr %[wv], [%[w]], #4\n\t"                                                          \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "sxtb16 %[t], %[wv]\n\t"                                                             \
-                         "sxtb16 %[wv], %[wv], ror #8\n\t"                                                    \
-                         "smlad %[a0], r8, %[t], %[a0]\n\t"                                                   \
-                         "smlad %[a0], r9, %[wv], %[a0]\n\t"                                                  \
-                         "smlad %[a1], r10, %[t], %[a1]\n\t"                                                  \
-                         "smlad %[a1], r11, %[wv], %[a1]\n\t"                                                 \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "smlad %[a2], r8, %[t], %[a2]\n\t"                                                   \
-                         "smlad %[a2], r9, %[wv], %[a2]\n\t"                                                  \
-                         "smlad %[a3], r10, %[t], %[a3]\n\t"                                                  \
-                         "smlad %[a3], r11, %[wv], %[a3]\n\t"                                                 \
-                         "ldr %[wv], [%[w]], #4\n\t"                                                          \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "sxtb16 %[t], %[wv]\n\t"                                                             \
-                         "sxtb16 %[wv], %[wv], ror #8\n\t"                                                    \
-                         "smlad %[a0], r8, %[t], %[a0]\n\t"                                                   \
-                         "smlad %[a0], r9, %[wv], %[a0]\n\t"                                                  \
-                         "smlad %[a1], r10, %[t], %[a1]\n\t"                                                  \
-                         "smlad %[a1], r11, %[wv], %[a1]\n\t"                                                 \
-                         "ldmia %[col]!, {r8, r9, r10, r11}\n\t"                                              \
-                         "smlad %[a2], r8, %[t], %[a2]\n\t"                                                   \
-                         "smlad %[a2], r9, %[wv], %[a2]\n\t"                                                  \
-                         "smlad %[a3], r10, %[t], %[a3]\n\t"                                                  \
-                         "smlad %[a3], r11, %[wv], %[a3]\n\t"                                                 \
-                         "subs %[n], %[n], #1\n\t"                                                            \
-                         "bne 1b\n\t"                                                                         \
-                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w),              \
-                         [col] "+r"(col), [n] "+r"(n_), [wv] "=&r"(wv_), [t] "=&r"(t_)                          \
-                         : "m"(*(const int8_t(*)[])w), "m"(*(const int32_t(*)[])col)                            \
-                         : "r8", "r9", "r10", "r11", "cc");                                                     \
-    } while (0)
-
-/* Requantizes the four sums of one channel and stores them, the pixels
- * `out_c` apart. Fast form only (dsp.h): every channel's shift qualifies. */
-static inline __attribute__((always_inline)) void store4_fast(int8_t *out, int32_t out_c, int32_t a0, int32_t a1,
-    int32_t a2, int32_t a3, int32_t multiplier, int32_t right, const dsp_out_range *r, int full_range) {
-    const int32_t half = (int32_t)(((uint32_t)1 << right) >> 1);
-    out[0] = (int8_t)dsp_requantize_fast(a0, multiplier, right, half, r, full_range);
-    out[out_c] = (int8_t)dsp_requantize_fast(a1, multiplier, right, half, r, full_range);
-    out[2 * out_c] = (int8_t)dsp_requantize_fast(a2, multiplier, right, half, r, full_range);
-    out[3 * out_c] = (int8_t)dsp_requantize_fast(a3, multiplier, right, half, r, full_range);
-}
-
-/* Any shift, and fewer than 4 pixels (the last group): tml_mbqm. */
+/* Requantizes the sums of one channel (tml_mbqm, any shift) and stores the
+ * first n, the pixels `out_c` apart. */
 static __attribute__((noinline)) void store_generic(const tml_dsp_conv *c, int8_t *out, int32_t oc,
     const int32_t *acc, int n) {
     dsp_requant rq;
@@ -248,156 +198,196 @@ static __attribute__((noinline)) void store_generic(const tml_dsp_conv *c, int8_
     }
 }
 
-/* The last, partial block of one channel (tail = K mod 4 weights, read byte
- * by byte; the columns' missing lanes are zeros, so the missing weights may
- * be anything). */
-static inline void tail_block(const int8_t *w, int32_t tail, const int32_t *col, int32_t acc[PIXELS]) {
-    int32_t w02 = (uint16_t)w[0];
-    int32_t w13 = tail >= 2 ? w[1] : 0;
-    if (tail == 3) {
-        w02 |= (int32_t)((uint32_t)(uint16_t)w[2] << 16);
+/* The sums of one channel for the pixels of a group, from C: `whole` blocks,
+ * then the partial block of `tail` = K mod 4 weights, read byte by byte (the
+ * columns' missing lanes are zeros, so the missing weights may be anything). */
+static void channel_sums(const int8_t *w, const int32_t *col, int32_t whole, int32_t tail, int32_t acc[PIXELS]) {
+    for (int32_t j = 0; j < whole; j++, col += 2 * PIXELS) {
+        const uint32_t wv = dsp_load32(w);
+        w += 4;
+        const int32_t w02 = dsp_sxtb16(wv);
+        const int32_t w13 = dsp_sxtb16_ror8(wv);
+        for (int p = 0; p < PIXELS; p++) {
+            acc[p] = dsp_smlad(col[2 * p], w02, acc[p]);
+            acc[p] = dsp_smlad(col[2 * p + 1], w13, acc[p]);
+        }
     }
-    for (int p = 0; p < PIXELS; p++) {
-        acc[p] = dsp_smlad(col[2 * p], w02, acc[p]);
-        acc[p] = dsp_smlad(col[2 * p + 1], w13, acc[p]);
+    if (tail != 0) {
+        int32_t w02 = (uint16_t)w[0];
+        const int32_t w13 = tail >= 2 ? w[1] : 0;
+        if (tail == 3) {
+            w02 |= (int32_t)((uint32_t)(uint16_t)w[2] << 16);
+        }
+        for (int p = 0; p < PIXELS; p++) {
+            acc[p] = dsp_smlad(col[2 * p], w02, acc[p]);
+            acc[p] = dsp_smlad(col[2 * p + 1], w13, acc[p]);
+        }
     }
 }
 
-/* What conv4_all_channels reads and advances (offsets used by its assembly). */
+/* What conv5_all_channels reads and advances. The first seven words are
+ * loaded and stored together (LDM/STM); the offsets are the assembly's. */
 typedef struct {
-    const int32_t *cols;       /*  0 */
-    const int8_t *weights;     /*  4: channel 0; K bytes a channel */
-    const int32_t *bias;       /*  8: advanced by bias_step bytes a channel */
-    int32_t bias_step;         /* 12: 4, or 0 (one zero when there is no bias) */
-    const int32_t *multiplier; /* 16: advanced by 4 * q_step bytes a channel */
-    const int8_t *shift;       /* 20: advanced by q_step bytes a channel */
-    int32_t q_step;            /* 24: 1 per channel, 0 per tensor */
-    int8_t *out;               /* 28: pixel 0, channel 0; advanced by 1 a channel */
-    int32_t out_stride;        /* 32: bytes from one pixel's output to the next's */
-    int32_t channels;          /* 36: counted down to 0 */
-    int32_t quads;             /* 40: whole blocks / 4 */
-    int32_t singles;           /* 44: whole blocks mod 4 */
-    int32_t tail;              /* 48: K mod 4 */
-    int32_t output_offset;     /* 52 */
-} conv4_job;
+    const int32_t *multiplier; /*  0: advanced by 4 * q_step bytes a channel */
+    const int8_t *shift;       /*  4: advanced by q_step bytes a channel */
+    int8_t *out;               /*  8: pixel 0, channel 0; advanced by 1 a channel */
+    const int32_t *bias;       /* 12: advanced by bias_step bytes a channel */
+    int32_t channels;          /* 16: counted down to 0 */
+    int32_t q_step;            /* 20: 1 per channel, 0 per tensor */
+    int32_t bias_step;         /* 24: 4, or 0 (one zero when there is no bias) */
+    int32_t out_stride;        /* 28: bytes from one pixel's output to the next's */
+    const int32_t *cols;       /* 32 */
+    int32_t quads;             /* 36: whole blocks / 4 */
+    int32_t rest;              /* 40: whole blocks mod 4 */
+    int32_t tail;              /* 44: K mod 4 */
+    int32_t rounding;          /* 48: 2 * output offset + 1 */
+    const int8_t *weights;     /* 52: channel 0; K bytes a channel */
+} conv5_job;
 
-_Static_assert(offsetof(conv4_job, output_offset) == 52, "conv4_all_channels reads conv4_job at fixed offsets");
+_Static_assert(offsetof(conv5_job, weights) == 52, "conv5_all_channels reads conv5_job at fixed offsets");
 
-/* One block of 4 elements for the four pixels: weights word at r4 (advanced),
- * columns at r5 (advanced by 8 words), sums r0-r3. */
-#define CONV4_BLOCK                                                                                            \
-    "ldr r7, [r4], #4\n\t"                                                                                     \
-    "ldmia r5!, {r9, r10, r11, r12}\n\t"                                                                       \
-    "sxtb16 r8, r7\n\t"                                                                                        \
-    "sxtb16 r7, r7, ror #8\n\t"                                                                                \
-    "smlad r0, r9, r8, r0\n\t"                                                                                 \
-    "smlad r0, r10, r7, r0\n\t"                                                                                \
+/* Two blocks of 4 elements for the five pixels (20 column words, five LDM
+ * of 4): weights words at r5 (advanced), columns at r6 (advanced), sums
+ * r0-r4, widened weights r8-r9, columns r10-r12 and lr. */
+#define CONV5_PAIR                                                                                             \
+    "ldr r8, [r5], #4\n\t"                                                                                     \
+    "ldmia r6!, {r10, r11, r12, lr}\n\t"                                                                       \
+    "sxtb16 r9, r8\n\t"                                                                                        \
+    "sxtb16 r8, r8, ror #8\n\t"                                                                                \
+    "smlad r0, r10, r9, r0\n\t"                                                                                \
+    "smlad r0, r11, r8, r0\n\t"                                                                                \
+    "smlad r1, r12, r9, r1\n\t"                                                                                \
+    "smlad r1, lr, r8, r1\n\t"                                                                                 \
+    "ldmia r6!, {r10, r11, r12, lr}\n\t"                                                                       \
+    "smlad r2, r10, r9, r2\n\t"                                                                                \
+    "smlad r2, r11, r8, r2\n\t"                                                                                \
+    "smlad r3, r12, r9, r3\n\t"                                                                                \
+    "smlad r3, lr, r8, r3\n\t"                                                                                 \
+    "ldmia r6!, {r10, r11, r12, lr}\n\t"                                                                       \
+    "smlad r4, r10, r9, r4\n\t"                                                                                \
+    "smlad r4, r11, r8, r4\n\t"                                                                                \
+    "ldr r8, [r5], #4\n\t"                                                                                     \
+    "sxtb16 r9, r8\n\t"                                                                                        \
+    "sxtb16 r8, r8, ror #8\n\t"                                                                                \
+    "smlad r0, r12, r9, r0\n\t"                                                                                \
+    "smlad r0, lr, r8, r0\n\t"                                                                                 \
+    "ldmia r6!, {r10, r11, r12, lr}\n\t"                                                                       \
+    "smlad r1, r10, r9, r1\n\t"                                                                                \
     "smlad r1, r11, r8, r1\n\t"                                                                                \
-    "smlad r1, r12, r7, r1\n\t"                                                                                \
-    "ldmia r5!, {r9, r10, r11, r12}\n\t"                                                                       \
-    "smlad r2, r9, r8, r2\n\t"                                                                                 \
-    "smlad r2, r10, r7, r2\n\t"                                                                                \
+    "smlad r2, r12, r9, r2\n\t"                                                                                \
+    "smlad r2, lr, r8, r2\n\t"                                                                                 \
+    "ldmia r6!, {r10, r11, r12, lr}\n\t"                                                                       \
+    "smlad r3, r10, r9, r3\n\t"                                                                                \
     "smlad r3, r11, r8, r3\n\t"                                                                                \
-    "smlad r3, r12, r7, r3\n\t"
+    "smlad r4, r12, r9, r4\n\t"                                                                                \
+    "smlad r4, lr, r8, r4\n\t"
+
+/* One block's columns times the widened weights r9 (lanes 0, 2) and r8
+ * (lanes 1, 3). */
+#define CONV5_BLOCK_MACS                                                                                       \
+    "ldmia r6!, {r10, r11, r12, lr}\n\t"                                                                       \
+    "smlad r0, r10, r9, r0\n\t"                                                                                \
+    "smlad r0, r11, r8, r0\n\t"                                                                                \
+    "smlad r1, r12, r9, r1\n\t"                                                                                \
+    "smlad r1, lr, r8, r1\n\t"                                                                                 \
+    "ldmia r6!, {r10, r11, r12, lr}\n\t"                                                                       \
+    "smlad r2, r10, r9, r2\n\t"                                                                                \
+    "smlad r2, r11, r8, r2\n\t"                                                                                \
+    "smlad r3, r12, r9, r3\n\t"                                                                                \
+    "smlad r3, lr, r8, r3\n\t"                                                                                 \
+    "ldrd r10, r11, [r6], #8\n\t"                                                                              \
+    "smlad r4, r10, r9, r4\n\t"                                                                                \
+    "smlad r4, r11, r8, r4\n\t"
 
 /* Requantization of sum `r` in place (dsp.h's fast form): r9 multiplier,
- * r10 right shift, r11 = 2^(right-1) + (output offset << right). The sum
- * 2x * m / 2^32 has |s| <= 2^30, so s + r11 cannot overflow: adding the
+ * r10 right shift, r11 = 2^(right-1) + (output offset << right), r8 free.
+ * s = SMMULR(2x, m) has |s| <= 2^30, so s + r11 cannot overflow: adding the
  * offset before the shift is exact, and SSAT clamps to the int8 range. */
-#define CONV4_REQUANT(r)                                                                                       \
+#define CONV5_REQUANT(r)                                                                                       \
     "qadd " r ", " r ", " r "\n\t"                                                                             \
     "smmulr " r ", " r ", r9\n\t"                                                                              \
-    "add r7, " r ", r11\n\t"                                                                                   \
-    "add " r ", r7, " r ", asr #31\n\t"                                                                        \
+    "add r8, " r ", r11\n\t"                                                                                   \
+    "add " r ", r8, " r ", asr #31\n\t"                                                                        \
     "asr " r ", " r ", r10\n\t"                                                                                \
     "ssat " r ", #8, " r "\n\t"
 
-/* Every channel of one group of four pixels, requantized in the fast form to
- * the whole int8 range. Registers: r0-r3 sums, r4 weights (running on from
- * one channel to the next), r5 columns, r6 counter, r7-r8 widened weights,
- * r9-r12 columns, lr the job. */
-__attribute__((naked, noinline)) static void conv4_all_channels(conv4_job *job) {
+/* Every channel of one group of five pixels, requantized in the fast form to
+ * the whole int8 range: 31 instructions per 40 MACs in the loop. Registers:
+ * r0-r4 sums, r5 weights (running on from one channel to the next), r6
+ * columns, r7 counter, r8-r9 widened weights, r10-r12 and lr columns; the
+ * job pointer is reloaded from the stack. */
+__attribute__((naked, noinline)) static void conv5_all_channels(conv5_job *job) {
     (void)job;
     __asm__ volatile(
-        "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+        "push {r0, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
         "mov lr, r0\n\t"
-        "ldr r4, [lr, #4]\n\t"
-        "1:\n\t" /* a channel: the sums start at the bias */
-        "ldr r8, [lr, #8]\n\t"
-        "ldr r7, [lr, #12]\n\t"
+        "ldr r5, [lr, #52]\n\t"
+        "1:\n\t" /* a channel (lr = job): the sums start at the bias */
+        "ldr r8, [lr, #12]\n\t"
         "ldr r0, [r8]\n\t"
-        "add r8, r8, r7\n\t"
-        "str r8, [lr, #8]\n\t"
         "mov r1, r0\n\t"
         "mov r2, r0\n\t"
         "mov r3, r0\n\t"
-        "ldr r5, [lr, #0]\n\t"
-        "ldr r6, [lr, #40]\n\t"
-        "cmp r6, #0\n\t"
+        "mov r4, r0\n\t"
+        "ldrd r6, r7, [lr, #32]\n\t"
+        "cmp r7, #0\n\t"
         "beq 3f\n\t"
-        "2:\n\t" CONV4_BLOCK CONV4_BLOCK CONV4_BLOCK CONV4_BLOCK
-        "subs r6, r6, #1\n\t"
+        "2:\n\t" CONV5_PAIR CONV5_PAIR
+        "subs r7, r7, #1\n\t"
         "bne 2b\n\t"
-        "3:\n\t"
-        "ldr r6, [lr, #44]\n\t"
-        "cbz r6, 5f\n\t"
-        "4:\n\t" CONV4_BLOCK
-        "subs r6, r6, #1\n\t"
-        "bne 4b\n\t"
+        "3:\n\t" /* whole blocks mod 4 */
+        "ldr lr, [sp]\n\t"
+        "ldr r7, [lr, #40]\n\t"
+        "tst r7, #2\n\t"
+        "beq 4f\n\t" CONV5_PAIR
+        "4:\n\t"
+        "tst r7, #1\n\t"
+        "beq 5f\n\t"
+        "ldr r8, [r5], #4\n\t"
+        "sxtb16 r9, r8\n\t"
+        "sxtb16 r8, r8, ror #8\n\t" CONV5_BLOCK_MACS
         "5:\n\t" /* the partial block: its weights byte by byte */
-        "ldr r6, [lr, #48]\n\t"
-        "cbz r6, 7f\n\t"
-        "ldrsb r8, [r4]\n\t"
-        "movs r7, #0\n\t"
-        "cmp r6, #2\n\t"
+        "ldr lr, [sp]\n\t"
+        "ldr r7, [lr, #44]\n\t"
+        "cbz r7, 7f\n\t"
+        "ldrsb r9, [r5]\n\t"
+        "movs r8, #0\n\t"
+        "cmp r7, #2\n\t"
         "blt 6f\n\t"
-        "ldrsb r7, [r4, #1]\n\t"
+        "ldrsb r8, [r5, #1]\n\t"
         "beq 6f\n\t"
-        "ldrsb r9, [r4, #2]\n\t"
-        "pkhbt r8, r8, r9, lsl #16\n\t"
+        "ldrsb r10, [r5, #2]\n\t"
+        "pkhbt r9, r9, r10, lsl #16\n\t"
         "6:\n\t"
-        "add r4, r4, r6\n\t"
-        "ldmia r5!, {r9, r10, r11, r12}\n\t"
-        "smlad r0, r9, r8, r0\n\t"
-        "smlad r0, r10, r7, r0\n\t"
-        "smlad r1, r11, r8, r1\n\t"
-        "smlad r1, r12, r7, r1\n\t"
-        "ldmia r5!, {r9, r10, r11, r12}\n\t"
-        "smlad r2, r9, r8, r2\n\t"
-        "smlad r2, r10, r7, r2\n\t"
-        "smlad r3, r11, r8, r3\n\t"
-        "smlad r3, r12, r7, r3\n\t"
+        "add r5, r5, r7\n\t" CONV5_BLOCK_MACS
+        "ldr lr, [sp]\n\t"
         "7:\n\t" /* this channel's multiplier and shift */
-        "ldr r5, [lr, #16]\n\t"
-        "ldr r6, [lr, #20]\n\t"
-        "ldr r7, [lr, #24]\n\t"
-        "ldr r9, [r5]\n\t"
-        "ldrsb r10, [r6]\n\t"
-        "add r5, r5, r7, lsl #2\n\t"
-        "add r6, r6, r7\n\t"
-        "str r5, [lr, #16]\n\t"
-        "str r6, [lr, #20]\n\t"
+        "ldmia lr, {r6, r7}\n\t"
+        "ldr r9, [r6]\n\t"
+        "ldrsb r10, [r7]\n\t"
+        "ldr r11, [lr, #48]\n\t"
+        "mvn r12, r10\n\t" /* right - 1 */
         "rsb r10, r10, #0\n\t"
-        "movs r11, #1\n\t"
-        "lsl r11, r11, r10\n\t"
-        "lsr r11, r11, #1\n\t"
-        "ldr r12, [lr, #52]\n\t"
-        "lsl r12, r12, r10\n\t"
-        "add r11, r11, r12\n\t" CONV4_REQUANT("r0") CONV4_REQUANT("r1") CONV4_REQUANT("r2") CONV4_REQUANT("r3")
-        "ldr r12, [lr, #28]\n\t"
-        "ldr r5, [lr, #32]\n\t"
-        "strb r0, [r12]\n\t"
-        "strb r1, [r12, r5]\n\t"
-        "add r6, r12, r5, lsl #1\n\t"
-        "strb r2, [r6]\n\t"
-        "strb r3, [r6, r5]\n\t"
-        "add r12, r12, #1\n\t"
-        "str r12, [lr, #28]\n\t"
-        "ldr r6, [lr, #36]\n\t"
-        "subs r6, r6, #1\n\t"
-        "str r6, [lr, #36]\n\t"
+        "lsl r11, r11, r12\n\t" CONV5_REQUANT("r0") CONV5_REQUANT("r1") CONV5_REQUANT("r2") CONV5_REQUANT("r3")
+            CONV5_REQUANT("r4")
+        "ldmia lr, {r6, r7, r8, r9, r10, r11, r12}\n\t"
+        "ldr lr, [lr, #28]\n\t"
+        "strb r0, [r8]\n\t"
+        "strb r1, [r8, lr]\n\t"
+        "add r0, r8, lr, lsl #1\n\t"
+        "strb r2, [r0]\n\t"
+        "strb r3, [r0, lr]\n\t"
+        "add r0, r0, lr, lsl #1\n\t"
+        "strb r4, [r0]\n\t"
+        "add r6, r6, r11, lsl #2\n\t"
+        "add r7, r7, r11\n\t"
+        "add r8, r8, #1\n\t"
+        "add r9, r9, r12\n\t"
+        "ldr lr, [sp]\n\t"
+        "subs r10, r10, #1\n\t"
+        "stmia lr, {r6, r7, r8, r9, r10}\n\t"
         "bne 1b\n\t"
-        "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+        "pop {r0, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
 }
 
 int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *filter, const int32_t *bias,
@@ -413,15 +403,22 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
     int32_t *cols = (int32_t *)scratch;
     const int32_t out_c = c->out_c;
     const int32_t pixels = c->out_h * c->out_w;
-    const int fast = dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1);
-    const dsp_out_range range = dsp_out_range_of(c->output_offset, c->act_min, c->act_max);
-    const int full_range = range.full;
+    const int lean = dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1) && c->act_min == -128 &&
+                     c->act_max == 127;
     static const int32_t no_bias = 0;
     for (int32_t b = 0; b < c->batches; b++) {
         const int8_t *in_batch = input + b * c->in_h * c->in_w * c->in_c;
         int8_t *out_batch = output + b * pixels * out_c;
         int32_t oy = 0, ox = 0;
         for (int32_t p0 = 0; p0 < pixels; p0 += PIXELS) {
+            if (lean && pixels - p0 < PIXELS && pixels >= PIXELS) {
+                /* The last group overlaps the one before instead of being
+                 * short: its first pixels are computed (and written) twice,
+                 * with the same bytes, by the fast routine. */
+                p0 = pixels - PIXELS;
+                oy = p0 / c->out_w;
+                ox = p0 - oy * c->out_w;
+            }
             const int n = pixels - p0 < PIXELS ? (int)(pixels - p0) : PIXELS;
             if (n < PIXELS) { /* last group: unused columns hold zeros */
                 memset(cols, 0, (size_t)blocks * PIXELS * 8);
@@ -434,49 +431,23 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
                 }
             }
             int8_t *out = out_batch + p0 * out_c;
-            if (fast && full_range && n == PIXELS) {
-                conv4_job job = {.cols = cols, .weights = filter, .bias = bias != 0 ? bias : &no_bias,
-                    .bias_step = bias != 0 ? 4 : 0, .multiplier = c->multiplier, .shift = c->shift,
-                    .q_step = c->step, .out = out, .out_stride = out_c, .channels = out_c, .quads = whole >> 2,
-                    .singles = whole & 3, .tail = tail, .output_offset = c->output_offset};
-                conv4_all_channels(&job);
+            if (lean && n == PIXELS) {
+                conv5_job job = {.multiplier = c->multiplier, .shift = c->shift, .out = out,
+                    .bias = bias != 0 ? bias : &no_bias, .channels = out_c, .q_step = c->step,
+                    .bias_step = bias != 0 ? 4 : 0, .out_stride = out_c, .cols = cols, .quads = whole >> 2,
+                    .rest = whole & 3, .tail = tail, .rounding = 2 * c->output_offset + 1, .weights = filter};
+                conv5_all_channels(&job);
                 continue;
             }
             const int8_t *w = filter;
-            for (int32_t oc = 0; oc < out_c; oc++, out++) {
+            for (int32_t oc = 0; oc < out_c; oc++, out++, w += k) {
                 const int32_t b0 = bias != 0 ? bias[oc] : 0;
-                int32_t a0 = b0, a1 = b0, a2 = b0, a3 = b0;
-                const int32_t *col = cols;
-                if (whole >= 2) {
-                    CONV_MAC_PAIRS(a0, a1, a2, a3, w, col, whole >> 1);
+                int32_t acc[PIXELS];
+                for (int p = 0; p < PIXELS; p++) {
+                    acc[p] = b0;
                 }
-                if (whole & 1) {
-                    const uint32_t wv = dsp_load32(w);
-                    w += 4;
-                    const int32_t w02 = dsp_sxtb16(wv);
-                    const int32_t w13 = dsp_sxtb16_ror8(wv);
-                    a0 = dsp_smlad(col[0], w02, a0);
-                    a0 = dsp_smlad(col[1], w13, a0);
-                    a1 = dsp_smlad(col[2], w02, a1);
-                    a1 = dsp_smlad(col[3], w13, a1);
-                    a2 = dsp_smlad(col[4], w02, a2);
-                    a2 = dsp_smlad(col[5], w13, a2);
-                    a3 = dsp_smlad(col[6], w02, a3);
-                    a3 = dsp_smlad(col[7], w13, a3);
-                    col += 2 * PIXELS;
-                }
-                int32_t acc[PIXELS] = {a0, a1, a2, a3};
-                if (tail != 0) {
-                    tail_block(w, tail, col, acc);
-                    w += tail;
-                }
-                if (fast && n == PIXELS) {
-                    const int32_t i = oc & -c->step; /* oc, or 0 for per-tensor weights */
-                    store4_fast(out, out_c, acc[0], acc[1], acc[2], acc[3], c->multiplier[i], -c->shift[i], &range,
-                        0);
-                } else {
-                    store_generic(c, out, oc, acc, n);
-                }
+                channel_sums(w, cols, whole, tail, acc);
+                store_generic(c, out, oc, acc, n);
             }
         }
     }
