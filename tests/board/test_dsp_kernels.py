@@ -206,6 +206,9 @@ CONV_CASES = [
     # filter rows of whole blocks with an input depth not a multiple of 4
     Conv("depth 2 width 2 dilated rows", (1, 7, 6, 2), (3, 2), 5, dilation=(2, 1)),
     Conv("depth 1 width 4 dilated", (1, 9, 12, 1), (2, 4), 3, dilation=(1, 2)),  # element im2col
+    # input depth not a multiple of 4: rows gathered as int8, then widened
+    Conv("depth 3 stride 2 dilated rows", (1, 11, 9, 3), (3, 3), 5, stride=(2, 2), dilation=(2, 1)),
+    Conv("depth 6 valid", (1, 7, 8, 6), (2, 3), 7, padding="VALID"),  # K = 36, rows of 18 bytes
     # partial last block with the C paths: clamped activation, per tensor, batches
     Conv("depth 3 relu6", (1, 6, 6, 3), (3, 3), 5, activation="RELU6"),
     Conv("depth 3 per tensor", (1, 6, 6, 3), (3, 3), 6, per_channel=False),

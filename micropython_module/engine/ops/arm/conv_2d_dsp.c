@@ -93,6 +93,78 @@ static inline int32_t *zero_words(int32_t *dst, int32_t words) {
     return dst;
 }
 
+/* What fill_rows needs, set once per node. */
+typedef struct {
+    const int8_t *in_batch;
+    int32_t in_h, in_w, in_c, f_h, f_w, dilation_h;
+    int32_t row_bytes; /* one input row: in_w * in_c */
+    int32_t row_words; /* one filter row of the patch: f_w * in_c / 4 */
+    int32_t offsets;   /* the input offset in both halves */
+} rows_geom;
+
+/* The patch of one pixel when every filter row is whole words of
+ * consecutive input (no horizontal dilation; input depth a multiple of 4, or
+ * the row entirely inside the input): per row, zeros for the taps left of
+ * the input, one run of widened words, zeros for the taps right of it. */
+static void fill_rows(const rows_geom *g, int32_t *dst, int32_t in_y0, int32_t in_x0) {
+    int32_t first = in_x0 < 0 ? -in_x0 : 0; /* taps [first, end) inside */
+    int32_t end = g->in_w - in_x0 < g->f_w ? g->in_w - in_x0 : g->f_w;
+    if (first > g->f_w) {
+        first = g->f_w;
+    }
+    if (end < first) {
+        end = first;
+    }
+    const int32_t before = (first * g->in_c) >> 2;
+    const int32_t inside = ((end - first) * g->in_c) >> 2;
+    const int32_t after = g->row_words - before - inside;
+    const int32_t x_bytes = (in_x0 + first) * g->in_c;
+    int32_t iy = in_y0;
+    for (int32_t fy = 0; fy < g->f_h; fy++, iy += g->dilation_h) {
+        if ((uint32_t)iy >= (uint32_t)g->in_h) {
+            dst = zero_words(dst, g->row_words);
+            continue;
+        }
+        dst = zero_words(dst, before);
+        dst = widen_words(dst, g->in_batch + iy * g->row_bytes + x_bytes, inside, g->offsets);
+        dst = zero_words(dst, after);
+    }
+}
+
+/* The patch of one pixel whose taps are all inside the input horizontally,
+ * input depth not a multiple of 4, no horizontal dilation: each filter row's
+ * f_w * in_c consecutive input bytes copied in order into `bytes` (rows
+ * outside the input and the last block's missing elements: the input zero
+ * point, which widens to 0), then widened word by word. */
+static void fill_gathered(const rows_geom *g, int8_t *bytes, int32_t blocks, int32_t *dst, int32_t in_y0,
+    int32_t in_x0) {
+    const int32_t run = g->f_w * g->in_c;
+    const int8_t zero_point = (int8_t)-(int16_t)g->offsets; /* the offset is minus the zero point */
+    const int8_t *src_x = g->in_batch + in_x0 * g->in_c;
+    int8_t *f = bytes;
+    int32_t iy = in_y0;
+    for (int32_t fy = 0; fy < g->f_h; fy++, iy += g->dilation_h, f += run) {
+        int32_t i = 0;
+        if ((uint32_t)iy >= (uint32_t)g->in_h) {
+            for (; i < run; i++) {
+                f[i] = zero_point;
+            }
+            continue;
+        }
+        const int8_t *src = src_x + iy * g->row_bytes;
+        for (; i + 4 <= run; i += 4) {
+            memcpy(f + i, src + i, 4); /* one unaligned LDR and STR */
+        }
+        for (; i < run; i++) {
+            f[i] = src[i];
+        }
+    }
+    for (int8_t *end = bytes + 4 * blocks; f < end; f++) {
+        *f = zero_point;
+    }
+    widen_words(dst, bytes, blocks, g->offsets);
+}
+
 /* Widens the patch of output pixel (oy, ox) into column `p` of the scratch.
  * (Short zero runs: kept as loops, not turned into memset calls.) */
 __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_pixel(const tml_dsp_conv *c,
@@ -406,10 +478,20 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
     const int lean = dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1) && c->act_min == -128 &&
                      c->act_max == 127;
     static const int32_t no_bias = 0;
+    /* fill_rows applies to every pixel, or to those whose filter rows are
+     * entirely inside the input. */
+    const int rows_always = (c->in_c & 3) == 0 && c->dilation_w == 1;
+    const int rows_inside = ((c->f_w * c->in_c) & 3) == 0 && c->dilation_w == 1;
+    const int gathered = !rows_always && c->dilation_w == 1;
+    int8_t *bytes = (int8_t *)(cols + blocks * 2 * PIXELS); /* fill_gathered's, when the depth is not a multiple of 4 */
+    rows_geom rows = {.in_h = c->in_h, .in_w = c->in_w, .in_c = c->in_c, .f_h = c->f_h, .f_w = c->f_w,
+        .dilation_h = c->dilation_h, .row_bytes = c->in_w * c->in_c, .row_words = (c->f_w * c->in_c) >> 2,
+        .offsets = dsp_pair(c->input_offset)};
     for (int32_t b = 0; b < c->batches; b++) {
         const int8_t *in_batch = input + b * c->in_h * c->in_w * c->in_c;
         int8_t *out_batch = output + b * pixels * out_c;
         int32_t oy = 0, ox = 0;
+        rows.in_batch = in_batch;
         for (int32_t p0 = 0; p0 < pixels; p0 += PIXELS) {
             if (lean && pixels - p0 < PIXELS && pixels >= PIXELS) {
                 /* The last group overlaps the one before instead of being
@@ -424,7 +506,16 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
                 memset(cols, 0, (size_t)blocks * PIXELS * 8);
             }
             for (int p = 0; p < n; p++) {
-                fill_pixel(c, in_batch, oy, ox, cols, blocks, p);
+                const int32_t in_y0 = oy * c->stride_h - c->pad_h;
+                const int32_t in_x0 = ox * c->stride_w - c->pad_w;
+                const int inside = in_x0 >= 0 && in_x0 <= c->in_w - c->f_w;
+                if (rows_always || (rows_inside && inside)) {
+                    fill_rows(&rows, cols + 2 * p, in_y0, in_x0);
+                } else if (gathered && inside) {
+                    fill_gathered(&rows, bytes, blocks, cols + 2 * p, in_y0, in_x0);
+                } else {
+                    fill_pixel(c, in_batch, oy, ox, cols, blocks, p);
+                }
                 if (++ox == c->out_w) {
                     ox = 0;
                     oy++;
