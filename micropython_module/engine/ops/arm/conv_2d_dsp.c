@@ -310,13 +310,12 @@ typedef struct {
     int32_t out_stride;        /* 28: bytes from one pixel's output to the next's */
     const int32_t *cols;       /* 32 */
     int32_t quads;             /* 36: whole blocks / 4 */
-    int32_t rest;              /* 40: whole blocks mod 4 */
-    int32_t tail;              /* 44: K mod 4 */
-    int32_t rounding;          /* 48: 2 * output offset + 1 */
-    const int8_t *weights;     /* 52: channel 0; K bytes a channel */
+    int32_t extra;             /* 40: whole blocks mod 4, plus 4 * (K mod 4) */
+    int32_t rounding;          /* 44: 2 * output offset + 1 */
+    const int8_t *weights;     /* 48: channel 0; K bytes a channel */
 } conv5_job;
 
-_Static_assert(offsetof(conv5_job, weights) == 52, "conv5_all_channels reads conv5_job at fixed offsets");
+_Static_assert(offsetof(conv5_job, weights) == 48, "conv5_all_channels reads conv5_job at fixed offsets");
 
 /* Two blocks of 4 elements for the five pixels (20 column words, five LDM
  * of 4): weights words at r5 (advanced), columns at r6 (advanced), sums
@@ -393,7 +392,7 @@ __attribute__((naked, noinline)) static void conv5_all_channels(conv5_job *job) 
     __asm__ volatile(
         "push {r0, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
         "mov lr, r0\n\t"
-        "ldr r5, [lr, #52]\n\t"
+        "ldr r5, [lr, #48]\n\t"
         "1:\n\t" /* a channel (lr = job): the sums start at the bias */
         "ldr r8, [lr, #12]\n\t"
         "ldr r0, [r8]\n\t"
@@ -407,9 +406,11 @@ __attribute__((naked, noinline)) static void conv5_all_channels(conv5_job *job) 
         "2:\n\t" CONV5_PAIR CONV5_PAIR
         "subs r7, r7, #1\n\t"
         "bne 2b\n\t"
-        "3:\n\t" /* whole blocks mod 4 */
+        "3:\n\t" /* whole blocks mod 4, then the partial block */
         "ldr lr, [sp]\n\t"
         "ldr r7, [lr, #40]\n\t"
+        "cmp r7, #0\n\t"
+        "beq 7f\n\t"
         "tst r7, #2\n\t"
         "beq 4f\n\t" CONV5_PAIR
         "4:\n\t"
@@ -418,10 +419,9 @@ __attribute__((naked, noinline)) static void conv5_all_channels(conv5_job *job) 
         "ldr r8, [r5], #4\n\t"
         "sxtb16 r9, r8\n\t"
         "sxtb16 r8, r8, ror #8\n\t" CONV5_BLOCK_MACS
-        "5:\n\t" /* the partial block: its weights byte by byte */
-        "ldr lr, [sp]\n\t"
-        "ldr r7, [lr, #44]\n\t"
-        "cbz r7, 7f\n\t"
+        "5:\n\t" /* the partial block of r7 = K mod 4 weights, byte by byte */
+        "lsrs r7, r7, #2\n\t"
+        "beq 8f\n\t"
         "ldrsb r9, [r5]\n\t"
         "movs r8, #0\n\t"
         "cmp r7, #2\n\t"
@@ -432,12 +432,13 @@ __attribute__((naked, noinline)) static void conv5_all_channels(conv5_job *job) 
         "pkhbt r9, r9, r10, lsl #16\n\t"
         "6:\n\t"
         "add r5, r5, r7\n\t" CONV5_BLOCK_MACS
+        "8:\n\t"
         "ldr lr, [sp]\n\t"
         "7:\n\t" /* this channel's multiplier and shift */
         "ldmia lr, {r6, r7}\n\t"
         "ldr r9, [r6]\n\t"
         "ldrsb r10, [r7]\n\t"
-        "ldr r11, [lr, #48]\n\t"
+        "ldr r11, [lr, #44]\n\t"
         "mvn r12, r10\n\t" /* right - 1 */
         "rsb r10, r10, #0\n\t"
         "lsl r11, r11, r12\n\t" CONV5_REQUANT("r0") CONV5_REQUANT("r1") CONV5_REQUANT("r2") CONV5_REQUANT("r3")
@@ -526,7 +527,7 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
                 conv5_job job = {.multiplier = c->multiplier, .shift = c->shift, .out = out,
                     .bias = bias != 0 ? bias : &no_bias, .channels = out_c, .q_step = c->step,
                     .bias_step = bias != 0 ? 4 : 0, .out_stride = out_c, .cols = cols, .quads = whole >> 2,
-                    .rest = whole & 3, .tail = tail, .rounding = 2 * c->output_offset + 1, .weights = filter};
+                    .extra = (whole & 3) | (tail << 2), .rounding = 2 * c->output_offset + 1, .weights = filter};
                 conv5_all_channels(&job);
                 continue;
             }
