@@ -53,7 +53,7 @@ uint32_t tml_conv_2d_dsp_scratch(const tml_dsp_conv *c) {
 }
 
 /* Widens `words` words of input (4 int8 each, any alignment) into the
- * column of one pixel, a block (8 words) apart: 2.5 instructions a word. */
+ * column of one pixel, a block (10 words) apart: 5 instructions a word. */
 static inline int32_t *widen_words(int32_t *dst, const int8_t *src, int32_t words, int32_t offsets) {
     if (words & 1) {
         const uint32_t v = dsp_load32(src);
@@ -165,7 +165,9 @@ static void fill_gathered(const rows_geom *g, int8_t *bytes, int32_t blocks, int
     widen_words(dst, bytes, blocks, g->offsets);
 }
 
-/* Widens the patch of output pixel (oy, ox) into column `p` of the scratch.
+/* Widens the patch of output pixel (oy, ox) into column `p` of the scratch,
+ * where fill_rows and fill_gathered do not apply: horizontal dilation, or an
+ * input depth not a multiple of 4 with taps outside the input horizontally.
  * (Short zero runs: kept as loops, not turned into memset calls.) */
 __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_pixel(const tml_dsp_conv *c,
     const int8_t *in_batch, int32_t oy, int32_t ox, int32_t *cols, int32_t blocks, int p) {
@@ -181,26 +183,16 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void fill_p
         fx_first = fx_end = f_w;
     }
     int32_t *dst = cols + 2 * p;
-    if ((in_c & 3) == 0 || ((run & 3) == 0 && c->dilation_w == 1 && fx_first == 0 && fx_end == f_w)) {
-        /* Whole blocks per tap (input depth a multiple of 4), or per filter
-         * row (input depth 1 with a filter width of 4, ...): widened word by
-         * word. Outside taps are zeros. */
-        const int32_t row_words = run >> 2;
-        const int32_t before = (fx_first * in_c) >> 2, inside = ((fx_end - fx_first) * in_c) >> 2;
+    if ((in_c & 3) == 0) {
+        /* Whole blocks per tap, widened tap by tap; outside taps are zeros. */
+        const int32_t tap_words = in_c >> 2;
         for (int32_t fy = 0; fy < c->f_h; fy++) {
             const int32_t iy = in_y0 + c->dilation_h * fy;
             if (iy < 0 || iy >= c->in_h) {
-                dst = zero_words(dst, row_words);
+                dst = zero_words(dst, f_w * tap_words);
                 continue;
             }
             const int8_t *row = in_batch + iy * c->in_w * in_c;
-            if (c->dilation_w == 1) { /* the taps inside are consecutive in the input */
-                dst = zero_words(dst, before);
-                dst = widen_words(dst, row + (in_x0 + fx_first) * in_c, inside, offsets);
-                dst = zero_words(dst, row_words - before - inside);
-                continue;
-            }
-            const int32_t tap_words = in_c >> 2;
             for (int32_t fx = 0; fx < f_w; fx++) {
                 const int32_t ix = in_x0 + c->dilation_w * fx;
                 if (ix >= 0 && ix < c->in_w) {
@@ -481,8 +473,9 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
     int32_t *cols = (int32_t *)scratch;
     const int32_t out_c = c->out_c;
     const int32_t pixels = c->out_h * c->out_w;
-    const int lean = dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1) && c->act_min == -128 &&
-                     c->act_max == 127;
+    /* (The routine counts channels down from out_c: at least one.) */
+    const int lean = out_c > 0 && dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1) &&
+                     c->act_min == -128 && c->act_max == 127;
     static const int32_t no_bias = 0;
     /* fill_rows applies to every pixel, or to those whose filter rows are
      * entirely inside the input. */
