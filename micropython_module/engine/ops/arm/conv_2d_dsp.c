@@ -13,10 +13,12 @@
  * place (flash), one word of 4 int8 weights widened with SXTB16 serving the
  * five pixels: 10 SMLAD per 20 MACs.
  *
- * The common case (every channel's requantization in dsp.h's fast form, the
- * activation range the whole int8 range, five pixels) runs all channels of a
- * group in one assembly routine (conv5_all_channels) that keeps the sums and
- * pointers in registers; the rest runs the same sums from C.
+ * The common case (every channel's requantization in dsp.h's fast form, at
+ * least five output pixels) runs all channels of a group in one assembly
+ * routine (conv5_all_channels, or conv5_all_channels_clamped for an
+ * activation range inside int8) that keeps the sums and pointers in
+ * registers; a last group short of five pixels overlaps the one before. The
+ * rest (other shifts, fewer than five pixels) runs the same sums from C.
  *
  * Scratch: 5 * Kb * 4 int16 columns (Kb = ceil(K / 4) blocks), plus 4 * Kb
  * bytes for the int8 patch in order when the input depth is not a multiple
@@ -305,9 +307,10 @@ typedef struct {
     int32_t extra;             /* 40: whole blocks mod 8, plus 8 * (K mod 4) */
     int32_t rounding;          /* 44: 2 * output offset + 1 */
     const int8_t *weights;     /* 48: channel 0; K bytes a channel */
+    int32_t act_min, act_max;  /* 52, 56: conv5_all_channels_clamped's range */
 } conv5_job;
 
-_Static_assert(offsetof(conv5_job, weights) == 48, "conv5_all_channels reads conv5_job at fixed offsets");
+_Static_assert(offsetof(conv5_job, act_max) == 56, "conv5_all_channels reads conv5_job at fixed offsets");
 
 /* Two blocks of 4 elements for the five pixels (20 column words, five LDM
  * of 4): weights words at r5 (advanced), columns at r6 (advanced), sums
@@ -376,88 +379,118 @@ _Static_assert(offsetof(conv5_job, weights) == 48, "conv5_all_channels reads con
     "asr " r ", " r ", r10\n\t"                                                                                \
     "ssat " r ", #8, " r "\n\t"
 
-/* Every channel of one group of five pixels, requantized in the fast form to
- * the whole int8 range: 125 instructions per 160 MACs in the loop. Registers:
- * r0-r4 sums, r5 weights (running on from one channel to the next), r6
- * columns, r7 counter, r8-r9 widened weights, r10-r12 and lr columns; the
- * job pointer is reloaded from the stack. */
+/* The same, then clamped to [r6, r7] (inside int8) instead of SSAT. */
+#define CONV5_CLAMPED(r)                                                                                       \
+    "qadd " r ", " r ", " r "\n\t"                                                                             \
+    "smmlar r8, " r ", r9, r11\n\t"                                                                            \
+    "add " r ", r8, " r ", asr #31\n\t"                                                                        \
+    "asr " r ", " r ", r10\n\t"                                                                                \
+    "cmp " r ", r6\n\t"                                                                                        \
+    "it lt\n\t"                                                                                                \
+    "movlt " r ", r6\n\t"                                                                                      \
+    "cmp " r ", r7\n\t"                                                                                        \
+    "it gt\n\t"                                                                                                \
+    "movgt " r ", r7\n\t"
+
+/* The whole-range requantization of the five sums, and the clamped one (the
+ * activation range inside int8: r6, r7 = act_min, act_max from the job). */
+#define CONV5_REQUANT_WHOLE                                                                                    \
+    CONV5_REQUANT("r0") CONV5_REQUANT("r1") CONV5_REQUANT("r2") CONV5_REQUANT("r3") CONV5_REQUANT("r4")
+#define CONV5_REQUANT_CLAMPED                                                                                  \
+    "ldrd r6, r7, [lr, #52]\n\t" CONV5_CLAMPED("r0") CONV5_CLAMPED("r1") CONV5_CLAMPED("r2") CONV5_CLAMPED("r3") \
+        CONV5_CLAMPED("r4")
+
+/* Every channel of one group of five pixels, requantized in the fast form
+ * (dsp.h; the caller checks every channel's shift qualifies):
+ * 125 instructions per 160 MACs in the loop. Registers: r0-r4 sums, r5
+ * weights (running on from one channel to the next), r6 columns, r7 counter,
+ * r8-r9 widened weights, r10-r12 and lr columns; the job pointer is reloaded
+ * from the stack. Written once, for both requantizations. */
+#define CONV5_ALL_CHANNELS(REQUANT_ALL)                                                                        \
+    __asm__ volatile(                                                                                          \
+        "push {r0, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"                                                 \
+        "mov lr, r0\n\t"                                                                                      \
+        "ldr r5, [lr, #48]\n\t"                                                                               \
+        "1:\n\t" /* a channel (lr = job): the sums start at the bias */                                       \
+        "ldr r8, [lr, #12]\n\t"                                                                               \
+        "ldr r0, [r8]\n\t"                                                                                    \
+        "mov r1, r0\n\t"                                                                                      \
+        "mov r2, r0\n\t"                                                                                      \
+        "mov r3, r0\n\t"                                                                                      \
+        "mov r4, r0\n\t"                                                                                      \
+        "ldrd r6, r7, [lr, #32]\n\t"                                                                          \
+        "cmp r7, #0\n\t"                                                                                      \
+        "beq 3f\n\t"                                                                                          \
+        "2:\n\t" CONV5_PAIR CONV5_PAIR CONV5_PAIR CONV5_PAIR                                                  \
+        "subs r7, r7, #1\n\t"                                                                                 \
+        "bne 2b\n\t"                                                                                          \
+        "3:\n\t" /* whole blocks mod 8, then the partial block */                                             \
+        "ldr lr, [sp]\n\t"                                                                                    \
+        "ldr r7, [lr, #40]\n\t"                                                                               \
+        "cmp r7, #0\n\t"                                                                                      \
+        "beq 7f\n\t"                                                                                          \
+        "tst r7, #4\n\t"                                                                                      \
+        "beq 9f\n\t" CONV5_PAIR CONV5_PAIR                                                                    \
+        "9:\n\t"                                                                                              \
+        "tst r7, #2\n\t"                                                                                      \
+        "beq 4f\n\t" CONV5_PAIR                                                                               \
+        "4:\n\t"                                                                                              \
+        "tst r7, #1\n\t"                                                                                      \
+        "beq 5f\n\t"                                                                                          \
+        "ldr r8, [r5], #4\n\t"                                                                                \
+        "sxtb16 r9, r8\n\t"                                                                                   \
+        "sxtb16 r8, r8, ror #8\n\t" CONV5_BLOCK_MACS                                                          \
+        "5:\n\t" /* the partial block of r7 = K mod 4 weights, byte by byte */                                \
+        "lsrs r7, r7, #3\n\t"                                                                                 \
+        "beq 8f\n\t"                                                                                          \
+        "ldrsb r9, [r5]\n\t"                                                                                  \
+        "movs r8, #0\n\t"                                                                                     \
+        "cmp r7, #2\n\t"                                                                                      \
+        "blt 6f\n\t"                                                                                          \
+        "ldrsb r8, [r5, #1]\n\t"                                                                              \
+        "beq 6f\n\t"                                                                                          \
+        "ldrsb r10, [r5, #2]\n\t"                                                                             \
+        "pkhbt r9, r9, r10, lsl #16\n\t"                                                                      \
+        "6:\n\t"                                                                                              \
+        "add r5, r5, r7\n\t" CONV5_BLOCK_MACS                                                                 \
+        "8:\n\t"                                                                                              \
+        "ldr lr, [sp]\n\t"                                                                                    \
+        "7:\n\t" /* this channel's multiplier and shift */                                                    \
+        "ldmia lr, {r6, r7}\n\t"                                                                              \
+        "ldr r9, [r6]\n\t"                                                                                    \
+        "ldrsb r10, [r7]\n\t"                                                                                 \
+        "ldr r11, [lr, #44]\n\t"                                                                              \
+        "mvn r12, r10\n\t" /* right - 1 */                                                                    \
+        "rsb r10, r10, #0\n\t"                                                                                \
+        "lsl r11, r11, r12\n\t" REQUANT_ALL                                                                   \
+        "ldmia lr, {r6, r7, r8, r9, r10, r11, r12}\n\t"                                                       \
+        "ldr lr, [lr, #28]\n\t"                                                                               \
+        "strb r0, [r8]\n\t"                                                                                   \
+        "strb r1, [r8, lr]\n\t"                                                                               \
+        "add r0, r8, lr, lsl #1\n\t"                                                                          \
+        "strb r2, [r0]\n\t"                                                                                   \
+        "strb r3, [r0, lr]\n\t"                                                                               \
+        "add r0, r0, lr, lsl #1\n\t"                                                                          \
+        "strb r4, [r0]\n\t"                                                                                   \
+        "add r6, r6, r11, lsl #2\n\t"                                                                         \
+        "add r7, r7, r11\n\t"                                                                                 \
+        "add r8, r8, #1\n\t"                                                                                  \
+        "add r9, r9, r12\n\t"                                                                                 \
+        "ldr lr, [sp]\n\t"                                                                                    \
+        "subs r10, r10, #1\n\t"                                                                               \
+        "stmia lr, {r6, r7, r8, r9, r10}\n\t"                                                                 \
+        "bne 1b\n\t"                                                                                          \
+        "pop {r0, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t"                                                  \
+        )
+
 __attribute__((naked, noinline)) static void conv5_all_channels(conv5_job *job) {
     (void)job;
-    __asm__ volatile(
-        "push {r0, r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
-        "mov lr, r0\n\t"
-        "ldr r5, [lr, #48]\n\t"
-        "1:\n\t" /* a channel (lr = job): the sums start at the bias */
-        "ldr r8, [lr, #12]\n\t"
-        "ldr r0, [r8]\n\t"
-        "mov r1, r0\n\t"
-        "mov r2, r0\n\t"
-        "mov r3, r0\n\t"
-        "mov r4, r0\n\t"
-        "ldrd r6, r7, [lr, #32]\n\t"
-        "cmp r7, #0\n\t"
-        "beq 3f\n\t"
-        "2:\n\t" CONV5_PAIR CONV5_PAIR CONV5_PAIR CONV5_PAIR
-        "subs r7, r7, #1\n\t"
-        "bne 2b\n\t"
-        "3:\n\t" /* whole blocks mod 8, then the partial block */
-        "ldr lr, [sp]\n\t"
-        "ldr r7, [lr, #40]\n\t"
-        "cmp r7, #0\n\t"
-        "beq 7f\n\t"
-        "tst r7, #4\n\t"
-        "beq 9f\n\t" CONV5_PAIR CONV5_PAIR
-        "9:\n\t"
-        "tst r7, #2\n\t"
-        "beq 4f\n\t" CONV5_PAIR
-        "4:\n\t"
-        "tst r7, #1\n\t"
-        "beq 5f\n\t"
-        "ldr r8, [r5], #4\n\t"
-        "sxtb16 r9, r8\n\t"
-        "sxtb16 r8, r8, ror #8\n\t" CONV5_BLOCK_MACS
-        "5:\n\t" /* the partial block of r7 = K mod 4 weights, byte by byte */
-        "lsrs r7, r7, #3\n\t"
-        "beq 8f\n\t"
-        "ldrsb r9, [r5]\n\t"
-        "movs r8, #0\n\t"
-        "cmp r7, #2\n\t"
-        "blt 6f\n\t"
-        "ldrsb r8, [r5, #1]\n\t"
-        "beq 6f\n\t"
-        "ldrsb r10, [r5, #2]\n\t"
-        "pkhbt r9, r9, r10, lsl #16\n\t"
-        "6:\n\t"
-        "add r5, r5, r7\n\t" CONV5_BLOCK_MACS
-        "8:\n\t"
-        "ldr lr, [sp]\n\t"
-        "7:\n\t" /* this channel's multiplier and shift */
-        "ldmia lr, {r6, r7}\n\t"
-        "ldr r9, [r6]\n\t"
-        "ldrsb r10, [r7]\n\t"
-        "ldr r11, [lr, #44]\n\t"
-        "mvn r12, r10\n\t" /* right - 1 */
-        "rsb r10, r10, #0\n\t"
-        "lsl r11, r11, r12\n\t" CONV5_REQUANT("r0") CONV5_REQUANT("r1") CONV5_REQUANT("r2") CONV5_REQUANT("r3")
-            CONV5_REQUANT("r4")
-        "ldmia lr, {r6, r7, r8, r9, r10, r11, r12}\n\t"
-        "ldr lr, [lr, #28]\n\t"
-        "strb r0, [r8]\n\t"
-        "strb r1, [r8, lr]\n\t"
-        "add r0, r8, lr, lsl #1\n\t"
-        "strb r2, [r0]\n\t"
-        "strb r3, [r0, lr]\n\t"
-        "add r0, r0, lr, lsl #1\n\t"
-        "strb r4, [r0]\n\t"
-        "add r6, r6, r11, lsl #2\n\t"
-        "add r7, r7, r11\n\t"
-        "add r8, r8, #1\n\t"
-        "add r9, r9, r12\n\t"
-        "ldr lr, [sp]\n\t"
-        "subs r10, r10, #1\n\t"
-        "stmia lr, {r6, r7, r8, r9, r10}\n\t"
-        "bne 1b\n\t"
-        "pop {r0, r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+    CONV5_ALL_CHANNELS(CONV5_REQUANT_WHOLE);
+}
+
+__attribute__((naked, noinline)) static void conv5_all_channels_clamped(conv5_job *job) {
+    (void)job;
+    CONV5_ALL_CHANNELS(CONV5_REQUANT_CLAMPED);
 }
 
 int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *filter, const int32_t *bias,
@@ -474,8 +507,8 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
     const int32_t out_c = c->out_c;
     const int32_t pixels = c->out_h * c->out_w;
     /* (The routine counts channels down from out_c: at least one.) */
-    const int lean = out_c > 0 && dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1) &&
-                     c->act_min == -128 && c->act_max == 127;
+    const int lean = out_c > 0 && dsp_all_fast(c->multiplier, c->shift, c->step ? out_c : 1);
+    const int whole_range = c->act_min == -128 && c->act_max == 127;
     static const int32_t no_bias = 0;
     /* fill_rows applies to every pixel, or to those whose filter rows are
      * entirely inside the input. */
@@ -525,8 +558,13 @@ int tml_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *fi
                 conv5_job job = {.multiplier = c->multiplier, .shift = c->shift, .out = out,
                     .bias = bias != 0 ? bias : &no_bias, .channels = out_c, .q_step = c->step,
                     .bias_step = bias != 0 ? 4 : 0, .out_stride = out_c, .cols = cols, .eights = whole >> 3,
-                    .extra = (whole & 7) | (tail << 3), .rounding = 2 * c->output_offset + 1, .weights = filter};
-                conv5_all_channels(&job);
+                    .extra = (whole & 7) | (tail << 3), .rounding = 2 * c->output_offset + 1, .weights = filter,
+                    .act_min = c->act_min, .act_max = c->act_max};
+                if (whole_range) {
+                    conv5_all_channels(&job);
+                } else {
+                    conv5_all_channels_clamped(&job);
+                }
                 continue;
             }
             const int8_t *w = filter;
