@@ -34,6 +34,7 @@
 #include "../conv_util.h"
 
 #define PIXELS 5 /* the assembly (conv5_all_channels, widen_words) is written for 5 */
+_Static_assert(8 * PIXELS == 40, "widen_words steps 40 bytes from one block of a column to the next");
 
 /* Blocks of 4 patch elements (the last one zero-padded). */
 static int32_t patch_blocks(const tml_dsp_conv *c) {
