@@ -267,17 +267,6 @@ def convert(args: argparse.Namespace) -> int:
             "weights": "int8",
             "io": "float32" if args.float_io else activations,
             "calibration_samples": len(calibration),
-            "qat": None
-            if trained is None
-            else {
-                "epochs": trained.epochs,
-                "learning_rate": args.qat_learning_rate,
-                "training_samples": trained.samples,
-                "held_out": args.qat_validation_split > 0,
-                "validation_samples": len(x),
-                "final_loss": trained.loss,
-                "final_training_accuracy": trained.accuracy,
-            },
         },
         "arena_bytes": runtime.model.arena_bytes,
         "state_bytes": runtime.model.state_bytes,
@@ -297,6 +286,16 @@ def convert(args: argparse.Namespace) -> int:
             "min_ratio": result.min_ratio,
         },
     }
+    if trained is not None:
+        card["qat"] = {
+            "epochs": trained.epochs,
+            "learning_rate": args.qat_learning_rate,
+            "training_samples": trained.samples,
+            "held_out": args.qat_validation_split > 0,
+            "validation_samples": len(x),
+            "final_loss": trained.loss,
+            "final_training_accuracy": trained.accuracy,
+        }
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     written = [str(args.output), str(card_path)]
     if args.c_source is not None:

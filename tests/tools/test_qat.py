@@ -58,7 +58,7 @@ def test_tinyml_runs_the_qat_model_exactly_as_tflm(digits: Digits, digits_qat: P
 
 def test_the_card_reports_training_and_held_out_accuracy(digits_qat: Path) -> None:
     card = json.loads(digits_qat.with_suffix(".json").read_text())
-    qat = card["quantization"]["qat"]
+    qat = card["qat"]
     assert qat["epochs"] == EPOCHS
     assert qat["training_samples"] + qat["validation_samples"] == 397
     assert qat["validation_samples"] == 79  # 20% held out
