@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
             "DATA: a .npy file of samples, a .npz file with arrays `x` (samples) and optionally `y` "
             "(class labels), module:function returning x or (x, y), or a folder with one sample per "
             ".npy/.csv/.wav/.png file (in one subfolder per class for labels). Samples have the model's "
-            "input shape without the batch dimension and the float values the model was trained on."
+            "input shape without the batch dimension (in PyTorch's layout for a PyTorch model, e.g. "
+            "C x H x W) and the float values the model was trained on."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
