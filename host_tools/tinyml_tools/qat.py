@@ -57,9 +57,7 @@ def split(
     if not 0.0 <= held_out < 1.0:
         raise QatError("--qat-validation-split must be at least 0 and below 1")
     order = np.random.default_rng(seed).permutation(len(x))
-    count = min(len(x) - 1, round(len(x) * held_out)) if held_out > 0 else 0
-    if count == 0 and held_out > 0:
-        count = 1 if len(x) > 1 else 0
+    count = min(max(round(len(x) * held_out), 1), len(x) - 1) if held_out > 0 else 0
     train, rest = order[count:], order[:count]
     return x[train], y[train], x[rest], y[rest]
 
@@ -83,6 +81,7 @@ def train_and_quantize(
             f"quantization-aware training needs a Sequential or functional Keras model, "
             f"not a subclassed one ({type(model).__name__})"
         )
+    _check_labels(y, int(model.outputs[0].shape[-1]))
     try:
         config = to_tf_keras(model.get_config())
     except ValueError as e:
@@ -125,6 +124,18 @@ def train_and_quantize(
             epochs,
             float(result["loss"]),
             float(result["accuracy"]),
+        )
+
+
+def _check_labels(y: np.ndarray, outputs: int) -> None:
+    """Class labels the model's output can be trained on, or QatError."""
+    low, high = int(y.min()), int(y.max())
+    if outputs == 1 and not set(np.unique(y).tolist()) <= {0, 1}:
+        raise QatError(f"a one-output model trains on labels 0 and 1, but `y` runs from {low} to {high}")
+    if outputs > 1 and (low < 0 or high >= outputs):
+        raise QatError(
+            f"labels `y` run from {low} to {high}, but the model has {outputs} outputs (classes 0 to "
+            f"{outputs - 1})"
         )
 
 
@@ -212,7 +223,10 @@ def _train(work: Path, epochs: int, learning_rate: float, float_io: bool, quiet:
     history: dict[str, float] = {}
     with tqdm(total=epochs, desc="quantization-aware training", unit="epoch", disable=quiet) as bar:
         for _ in range(epochs):
-            logs = trainer.fit(x, y, epochs=1, batch_size=32, shuffle=True, verbose=0).history
+            try:
+                logs = trainer.fit(x, y, epochs=1, batch_size=32, shuffle=True, verbose=0).history
+            except Exception as e:  # TensorFlow's explanation, e.g. a shape it cannot train on
+                return {"error": "quantization-aware training failed: " + str(e).strip().splitlines()[0]}
             history = {k: float(v[-1]) for k, v in logs.items()}
             bar.set_postfix(loss=f"{history['loss']:.4f}", accuracy=f"{history['accuracy']:.2%}")
             bar.update()

@@ -148,3 +148,13 @@ def test_a_layer_tfmot_cannot_train_is_named(
     assert "quantization-aware training does not support this model" in err
     assert "layer 'norm' (LayerNormalization)" in err
     assert not out.exists()
+
+
+def test_labels_beyond_the_outputs_are_refused(
+    digits: Digits, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "twelve.npz"
+    with np.load(digits.data) as stored:
+        np.savez(data, x=stored["x"][:40], y=np.arange(40) % 12)
+    err = error_of(capsys, digits.keras_model, "-o", tmp_path / "m.tflite", "--data", data, "--qat")
+    assert "labels `y` run from 0 to 11, but the model has 10 outputs" in err
