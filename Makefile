@@ -6,10 +6,17 @@
 PY := .venv/bin/python
 NATMOD_ARCHES := x64 armv6m armv7m armv7emsp armv7emdp
 
-.PHONY: setup demo test test-c test-py natmod natmods host fuzz bench lint clean
+.PHONY: setup setup-torch demo test test-c test-py test-torch natmod natmods host fuzz bench lint clean
 
 setup:
 	@bash scripts/setup.sh
+
+# The optional PyTorch front end of tinyml-convert (about 1.8 GB), and its tests.
+setup-torch:
+	@bash scripts/setup.sh --torch
+
+test-torch: setup-torch natmod
+	@$(PY) -m pytest -q -m torch tests/tools
 
 host: setup
 	@$(MAKE) --no-print-directory -C tests/c all

@@ -19,6 +19,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from tinyml_tools import __version__, latency
@@ -26,12 +27,14 @@ from tinyml_tools.data import DataError, check_sample_shape, load_data
 from tinyml_tools.html_report import ERROR_SAMPLES, model_report
 from tinyml_tools.memory_plan import PlanError
 from tinyml_tools.model_metadata import MetadataError, Settings, build_metadata, embed_metadata
+from tinyml_tools.qat import QatResult, split, train_and_quantize
 from tinyml_tools.quant_error import float_tflite
-from tinyml_tools.quantize import QuantizeError, load_source, quantize
+from tinyml_tools.quantize import QuantizeError, SourceModel, load_source, quantize
 from tinyml_tools.report import c_identifier, c_source, operator_lines, sha256, summary_lines
 from tinyml_tools.run import RunError
 from tinyml_tools.runtime_info import probe
 from tinyml_tools.tflite_file import missing_operators, read_tflite
+from tinyml_tools.torch_source import is_torch_source
 from tinyml_tools.validate import Accuracy, accuracy, run_in_runtime
 
 
@@ -51,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
             "DATA: a .npy file of samples, a .npz file with arrays `x` (samples) and optionally `y` "
             "(class labels), module:function returning x or (x, y), or a folder with one sample per "
             ".npy/.csv/.wav/.png file (in one subfolder per class for labels). Samples have the model's "
-            "input shape without the batch dimension and the float values the model was trained on."
+            "input shape without the batch dimension (in PyTorch's layout for a PyTorch model, e.g. "
+            "C x H x W) and the float values the model was trained on."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -59,7 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
         "model",
         type=Path,
         metavar="MODEL",
-        help="a .keras or .h5 file, a SavedModel directory, or a float .tflite",
+        help="a .keras or .h5 file, a SavedModel directory, a float .tflite, or with the torch extra a "
+        "PyTorch model: a .pt2 file (torch.export.save) or FILE.py:FUNCTION / module:FUNCTION returning "
+        "an nn.Module (needs --input-shape)",
+    )
+    parser.add_argument(
+        "--input-shape",
+        type=_shape,
+        metavar="1,C,H,W",
+        help="the input shape of a PyTorch model given as FILE.py:FUNCTION, batch first",
     )
     parser.add_argument(
         "-o", "--output", type=Path, required=True, metavar="OUT.tflite", help="the model to write"
@@ -88,6 +100,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn when quantized accuracy < R x float accuracy (default 0.95)",
     )
     parser.add_argument("--no-validate", action="store_true", help="skip the accuracy comparison")
+    qat = parser.add_argument_group(
+        "quantization-aware training (Keras models; DATA must have labels `y`)",
+        "Fine-tunes a copy of the model with fake quantization (tensorflow-model-optimization, run "
+        "in tf-keras in a process of its own) before the full-integer conversion. A seeded random "
+        "part of DATA is held out of training and gives the accuracies.",
+    )
+    qat.add_argument("--qat", action="store_true", help="quantization-aware training before converting")
+    qat.add_argument("--qat-epochs", type=int, default=5, metavar="N", help="training epochs (default 5)")
+    qat.add_argument(
+        "--qat-learning-rate", type=float, default=1e-3, metavar="LR", help="Adam's learning rate (1e-3)"
+    )
+    qat.add_argument(
+        "--qat-validation-split",
+        type=float,
+        default=0.2,
+        metavar="F",
+        help="fraction of DATA held out of training, for the accuracies (default 0.2; 0: accuracies "
+        "on the training samples)",
+    )
     parser.add_argument(
         "--labels", type=Path, metavar="FILE", help="class names, one per line, stored in the model"
     )
@@ -115,12 +146,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(d) for d in text.split(","))
+    except ValueError:
+        shape = ()
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return shape
+
+
 def _labels(path: Path | None) -> list[str]:
     if path is None:
         return []
     if not path.is_file():
         raise ConvertError(f"labels file not found: {path}")
     return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def _qat_split(
+    args: argparse.Namespace, source: SourceModel, x: np.ndarray, y: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The checks --qat needs, then (x_train, y_train, x_held_out, y_held_out)."""
+    if y is None:
+        raise ConvertError(f"--qat trains on labelled data, but {args.data} has no labels `y`")
+    if source.kind != "keras":
+        raise ConvertError(f"--qat needs a Keras model (.keras or .h5), not {args.model}")
+    if args.int16x8:
+        raise ConvertError("--qat trains for 8-bit activations; it cannot be combined with --int16x8")
+    x_train, y_train, x_held_out, y_held_out = split(x, y, args.qat_validation_split)
+    if len(x_held_out) == 0:  # --qat-validation-split 0: accuracies on the training samples
+        return x_train, y_train, x_train, y_train
+    return x_train, y_train, x_held_out, y_held_out
 
 
 def convert(args: argparse.Namespace) -> int:
@@ -130,18 +187,39 @@ def convert(args: argparse.Namespace) -> int:
     if args.model_version < 0:
         raise ConvertError(f"--model-version must not be negative, got {args.model_version}")
     labels = _labels(args.labels)
-    if not args.model.exists():
+    if not args.model.exists() and not is_torch_source(str(args.model)):
         raise ConvertError(f"model not found: {args.model}")
     data = load_data(args.data)
     labels = labels or list(data.classes)
-    source = load_source(args.model)
+    source = load_source(args.model, args.input_shape)
     x = check_sample_shape(data, source.input_shape, str(args.data))
-    calibration = x[: args.calibration_samples]
+    y = data.y
     activations = "int16" if args.int16x8 else "int8"
-    say(f"quantizing {args.model} ({activations} activations, calibrated on {len(calibration)} samples)")
-    quantized = quantize(
-        source, calibration, io="float32" if args.float_io else "int8", activations=activations
-    )
+    trained: QatResult | None = None
+    if args.qat:
+        x_train, y_train, x, y = _qat_split(args, source, x, y)
+        calibration = x_train[: args.calibration_samples]
+        say(
+            f"quantization-aware training of {args.model} on {len(x_train)} samples, "
+            f"{args.qat_epochs} epochs, then int8 calibrated on {len(calibration)}"
+        )
+        trained = train_and_quantize(
+            source.model,
+            x_train,
+            y_train,
+            calibration,
+            epochs=args.qat_epochs,
+            learning_rate=args.qat_learning_rate,
+            float_io=args.float_io,
+            quiet=args.quiet,
+        )
+        quantized = trained.model
+    else:
+        calibration = x[: args.calibration_samples]
+        say(f"quantizing {args.model} ({activations} activations, calibrated on {len(calibration)} samples)")
+        quantized = quantize(
+            source, calibration, io="float32" if args.float_io else "int8", activations=activations
+        )
 
     runtime = probe(quantized)
     problems = missing_operators(read_tflite(quantized), runtime.supported)
@@ -166,8 +244,7 @@ def convert(args: argparse.Namespace) -> int:
     parsed = read_tflite(model)
 
     result: Accuracy | None = None
-    if data.y is not None and not args.no_validate:
-        y = data.y
+    if y is not None and not args.no_validate:
         float_scores = source.predict(x)
         with tqdm(
             total=len(x), desc="running in tinyml", unit="sample", disable=args.quiet, leave=False
@@ -181,10 +258,15 @@ def convert(args: argparse.Namespace) -> int:
     say("")
     for line in latency.text_lines(estimates):
         say(line)
+    if trained is not None:
+        say(
+            f"\nquantization-aware training: {trained.epochs} epochs, final loss {trained.loss:.4f}, "
+            f"training accuracy {trained.accuracy:.2%} (fake-quantized)"
+        )
     if result is not None:
         say(
             f"\naccuracy on {result.samples} samples: "
-            f"float ({source.float_engine}) {result.float_accuracy:.2%}, "
+            f"float ({source.float_engine}{', before QAT' if trained else ''}) {result.float_accuracy:.2%}, "
             f"{activations} (tinyml runtime) {result.runtime_accuracy:.2%}"
         )
         if not result.ok:
@@ -193,7 +275,7 @@ def convert(args: argparse.Namespace) -> int:
                 f"below {args.min_accuracy_ratio:.0%}",
                 file=sys.stderr,
             )
-    elif data.y is None:
+    elif y is None:
         say("\naccuracy not checked: DATA has no labels `y`")
 
     page = None
@@ -238,6 +320,16 @@ def convert(args: argparse.Namespace) -> int:
             "min_ratio": result.min_ratio,
         },
     }
+    if trained is not None:
+        card["qat"] = {
+            "epochs": trained.epochs,
+            "learning_rate": args.qat_learning_rate,
+            "training_samples": trained.samples,
+            "held_out": args.qat_validation_split > 0,
+            "validation_samples": len(x),
+            "final_loss": trained.loss,
+            "final_training_accuracy": trained.accuracy,
+        }
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     written = [str(args.output), str(card_path)]
     if args.c_source is not None:

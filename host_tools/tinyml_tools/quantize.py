@@ -1,13 +1,17 @@
 """Full-integer post-training quantization with TensorFlow's converter.
 
-    source = load_source(Path("model.keras"))      # .keras, .h5, SavedModel directory, float .tflite
+    source = load_source(Path("model.keras"))      # .keras, .h5, SavedModel directory, float .tflite,
+                                                   # or PyTorch (.pt2, FILE.py:FUNCTION; torch_source)
     tflite_bytes = quantize(source, samples, io="int8", activations="int8")
     source.predict(samples)                        # the float model's outputs (for accuracy)
 
 TensorFlow is imported here only (it takes seconds), with its logging quietened.
 A float .tflite is quantized with ai-edge-quantizer (TensorFlow's converter
 cannot re-quantize one); its float outputs come from LiteRT, used here only as
-the float reference, never to judge the quantized model.
+the float reference, never to judge the quantized model. A PyTorch model
+becomes a float .tflite through litert-torch (`torch_source`, the optional
+`torch` extra) and is then quantized the same way; PyTorch itself gives its
+float outputs.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ class QuantizeError(RuntimeError):
 def import_tensorflow() -> Any:  # noqa: ANN401 - the module
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        with _quiet():
+        with silenced():
             import tensorflow as tf
     except ImportError as e:
         raise QuantizeError("converting needs TensorFlow: pip install tensorflow==2.21.0") from e
@@ -53,12 +57,17 @@ def import_tensorflow() -> Any:  # noqa: ANN401 - the module
 @dataclass
 class SourceModel:
     path: Path
-    kind: Literal["keras", "saved_model", "tflite"]
-    model: Any  # a keras.Model, a loaded SavedModel, or the float .tflite's bytes
+    kind: Literal["keras", "saved_model", "tflite", "torch"]
+    model: Any  # a keras.Model, a loaded SavedModel, or the float .tflite's bytes (also for "torch")
     input_shape: tuple[int, ...]
+    torch_module: Any = None  # the nn.Module a "torch" source came from: the float reference
 
     def predict(self, x: np.ndarray, batch: int = 64) -> np.ndarray:
         """Output 0 of the float model for every sample (first dimension of x)."""
+        if self.kind == "torch":
+            from tinyml_tools.torch_source import predict
+
+            return predict(self.torch_module, x)
         results = []
         for start in range(0, len(x), batch):
             chunk = x[start : start + batch]
@@ -78,7 +87,7 @@ class SourceModel:
     @property
     def float_engine(self) -> str:
         """What computes the float model's outputs."""
-        return "LiteRT" if self.kind == "tflite" else "TensorFlow"
+        return {"tflite": "LiteRT", "torch": "PyTorch"}.get(self.kind, "TensorFlow")
 
     def _litert(self, x: np.ndarray) -> np.ndarray:
         from ai_edge_litert import interpreter as litert
@@ -99,7 +108,15 @@ class SourceModel:
         return np.asarray(out[sorted(out)[0]])
 
 
-def load_source(path: Path) -> SourceModel:
+def load_source(path: Path, input_shape: tuple[int, ...] | None = None) -> SourceModel:
+    """The model to quantize; `input_shape` (batch first) only for a PyTorch factory function."""
+    from tinyml_tools.torch_source import is_torch_source, load_torch
+
+    if is_torch_source(str(path)):
+        module, float_model, shape = load_torch(str(path), input_shape)
+        return SourceModel(path, "torch", float_model, shape, module)
+    if input_shape is not None:
+        raise QuantizeError("--input-shape is only for PyTorch models (the others declare theirs)")
     if not path.exists():
         raise QuantizeError(f"model not found: {path}")
     tf = import_tensorflow()
@@ -119,7 +136,10 @@ def load_source(path: Path) -> SourceModel:
     if path.suffix == ".tflite":
         return _load_float_tflite(path)
     if path.suffix not in (".keras", ".h5", ".hdf5"):
-        raise QuantizeError(f"{path}: expected a .keras or .h5 file or a SavedModel directory")
+        raise QuantizeError(
+            f"{path}: expected a .keras or .h5 file, a SavedModel directory, a float .tflite, "
+            "or a PyTorch model (.pt2, FILE.py:FUNCTION)"
+        )
     import keras
 
     try:
@@ -156,7 +176,8 @@ def _load_float_tflite(path: Path) -> SourceModel:
 def _quantize_tflite(source: SourceModel, samples: np.ndarray, io: IoType, activations: Activations) -> bytes:
     if io == "float32":
         raise QuantizeError(
-            "--float-io is not available for a .tflite source (ai-edge-quantizer gives integer I/O)"
+            "--float-io is not available for a .tflite or PyTorch source (ai-edge-quantizer gives "
+            "integer I/O)"
         )
     try:
         from ai_edge_litert import interpreter as litert
@@ -172,7 +193,7 @@ def _quantize_tflite(source: SourceModel, samples: np.ndarray, io: IoType, activ
     name = signatures[key]["inputs"][0]
     chosen = recipe.static_wi8_ai16() if activations == "int16" else recipe.static_wi8_ai8()
     try:
-        with _quiet():
+        with silenced():
             q = quantizer.Quantizer(source.model, chosen)
             calibration = q.calibrate({key: [{name: samples[i : i + 1]} for i in range(len(samples))]})
             result = q.quantize(calibration, enable_progress_bar=False, enable_progress_report=False)
@@ -185,7 +206,7 @@ def quantize(
     source: SourceModel, samples: np.ndarray, io: IoType = "int8", activations: Activations = "int8"
 ) -> bytes:
     """The full-integer .tflite of `source`, calibrated on `samples` (float32, batch first)."""
-    if source.kind == "tflite":
+    if source.kind in ("tflite", "torch"):
         return _quantize_tflite(source, samples, io, activations)
     tf = import_tensorflow()
     if source.kind == "keras":
@@ -211,7 +232,7 @@ def quantize(
         converter.inference_input_type = integer_io
         converter.inference_output_type = integer_io
     try:
-        with _quiet():
+        with silenced():
             return bytes(converter.convert())
     except Exception as e:  # ConverterError and friends: the converter's own explanation
         message = str(e).strip().splitlines()
@@ -219,7 +240,7 @@ def quantize(
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
+def silenced() -> Iterator[None]:
     """Swallows what TensorFlow prints (Python and C++, stdout and stderr) while converting."""
     with tempfile.TemporaryFile() as sink, warnings.catch_warnings():
         warnings.simplefilter("ignore")
