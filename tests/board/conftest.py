@@ -1,44 +1,16 @@
-"""Fixtures for the emulated boards: firmware builds (make) and the runner (boards/qemu/run.py)."""
+"""Fixtures for the emulated boards: firmware builds (make) and the runner (boards/qemu/run.py).
+The helpers themselves live in support/board.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BOARDS_QEMU = PROJECT_ROOT / "boards" / "qemu"
-
-
-def _load_runner() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("qemu_board_run", BOARDS_QEMU / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-runner = _load_runner()
+from support.board import DELIVERIES, PROJECT_ROOT, Delivery, build_firmware, build_natmod, runner
 
 if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
     pytest.skip("needs qemu-system-arm and arm-none-eabi-gcc", allow_module_level=True)
-
-
-def build_firmware(board: str, *make_args: str) -> Path:
-    """Build (incrementally) and return the firmware ELF of a board."""
-    args = ["make", "-C", str(BOARDS_QEMU), f"BOARD={board}", "-j2", *make_args]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    build_dirs = [arg.split("=", 1)[1] for arg in make_args if arg.startswith("BUILD=")]
-    build = Path(build_dirs[0]) if build_dirs else PROJECT_ROOT / "build" / "firmware" / board
-    return build / "firmware.elf"
 
 
 @pytest.fixture(scope="session")
@@ -61,48 +33,11 @@ def m0() -> object:
     return runner.BOARDS["microbit"]
 
 
-def mpremote(device: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Run one mpremote command against a served board; fail the test on a non-zero exit."""
-    command = [sys.executable, "-m", "mpremote", "connect", device, *args]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
-    return result
-
-
 @pytest.fixture(scope="session")
 def m4_core_firmware() -> Path:
     """The M4 firmware without the tinyml user C module: tinyml comes as a native .mpy."""
     build = PROJECT_ROOT / "build" / "firmware" / "mps2-an386-core"
     return build_firmware("mps2-an386", "USER_C_MODULES=", f"BUILD={build}")
-
-
-_natmods: dict[str, Path] = {}
-
-
-def build_natmod(arch: str) -> Path:
-    """build/natmod/ARCH/tinyml.mpy, brought up to date once per session."""
-    if arch not in _natmods:
-        command = ["make", "-C", str(PROJECT_ROOT / "micropython_module" / "natmod"), f"ARCH={arch}"]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, f"{command}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
-        _natmods[arch] = PROJECT_ROOT / "build" / "natmod" / arch / "tinyml.mpy"
-    return _natmods[arch]
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How tinyml reaches the M4: built into the firmware, or a native module beside the script."""
-
-    firmware: Path
-    natmod: Path | None
-
-    def install(self, fs_dir: Path) -> None:
-        """Put what `import tinyml` needs into the semihosting directory."""
-        if self.natmod is not None:
-            runner.SemihostingDir(fs_dir).write("tinyml.mpy", self.natmod.read_bytes())
-
-
-DELIVERIES = ["built-in", "natmod-armv7emsp", "natmod-armv6m"]
 
 
 @pytest.fixture(scope="session", params=DELIVERIES)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import test_micropython_api as unix_port_tests
-from conftest import PROJECT_ROOT, Delivery, runner
+from support.board import PROJECT_ROOT, Delivery, runner
 from support.modelgen import unsupported_models
 
 # The unix-port tests, collected again here with the board's fixtures below

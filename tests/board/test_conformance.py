@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PROJECT_ROOT, Delivery, runner
+from support.board import PROJECT_ROOT, Delivery, runner
 from tinyml_tools import tflm
 from tinyml_tools.bench import seeded_inputs
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PROJECT_ROOT, runner
+from support.board import PROJECT_ROOT, runner
 from support.engine import random_inputs, tinyml_run
 from support.modelgen import TensorSpec, single_op_model
 from support.oracle import tflm_run_many

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import runner
+from support.board import runner
 
 
 def run_ok(board: object, code: str, fs_dir: Path) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import runner
+from support.board import runner
 
 
 def test_counter_measures_a_known_loop_exactly(m4: object, m4_firmware: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import build_firmware, runner
+from support.board import build_firmware, runner
 from test_conformance import MODELS_DIR, case
 from tinyml_tools import board_bench
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import mpremote, runner
+from support.board import mpremote, runner
 
 
 def test_small_script_runs_on_the_m0(m0: object, m0_firmware: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import mpremote, runner
+from support.board import mpremote, runner
 
 
 def read_until(connection: socket.socket, marker: bytes, timeout: float = 10.0) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import runner
+from support.board import runner
 
 
 def test_boots_runs_a_script_and_exits_zero(m4: object, m4_firmware: Path, tmp_path: Path) -> None:

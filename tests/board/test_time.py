@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import runner
+from support.board import runner
 
 
 def test_ticks_advance_across_sleeps(m4: object, m4_firmware: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, build_firmware, mpremote, runner
+from support.board import PROJECT_ROOT, build_firmware, mpremote, runner
 
 MODELS = PROJECT_ROOT.parent / "shared" / "models"
 HELLO_WORLD = MODELS / "hello_world_int8.tflite"
