@@ -17,20 +17,21 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
-from support.engine import PROJECT_ROOT, RUNNER, RUNNER_ASAN  # noqa: E402
+from support.engine import PROJECT_ROOT, RUNNER, RUNNER_ASAN, RUNNER_REFERENCE  # noqa: E402
 
 SHARED_MODELS = PROJECT_ROOT.parent / "shared" / "models"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def host_runner() -> Path:
-    """build/host/tml_run (and its sanitizer build tml_run_asan), brought up to
-    date by tests/c/Makefile once per session, before any test runs."""
-    targets = [str(RUNNER), str(RUNNER_ASAN)]
+    """build/host/tml_run (and its sanitizer build tml_run_asan, and
+    tml_run_reference with the reference kernels only), brought up to date by
+    tests/c/Makefile once per session, before any test runs."""
+    targets = [str(RUNNER), str(RUNNER_ASAN), str(RUNNER_REFERENCE)]
     proc = subprocess.run(
         ["make", "-C", "tests/c", "-j2", *targets], capture_output=True, text=True, cwd=PROJECT_ROOT
     )
-    if proc.returncode != 0 or not RUNNER.exists() or not RUNNER_ASAN.exists():
+    if proc.returncode != 0 or not all(Path(t).exists() for t in targets):
         log = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         pytest.fail(f"`make -C tests/c` failed (exit {proc.returncode}):\n{log}")
     return RUNNER

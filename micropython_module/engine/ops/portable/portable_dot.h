@@ -1,0 +1,81 @@
+/*
+ * The arithmetic shared by the portable int8 kernels: dot products that
+ * reuse each loaded input for two output channels, a matrix product for
+ * FULLY_CONNECTED and 1x1 CONV_2D, and the requantization of one channel.
+ *
+ * Register budget: Thumb-1 (Cortex-M0/M0+) has 8 low registers. The inner
+ * loop of tml_dot2 keeps two sums, three pointers, the index, the input value
+ * and one product live: 8. Blocking more channels or pixels spills to the
+ * stack there, so two channels sharing one input load is the unit of work.
+ *
+ * All sums are uint32: int32 arithmetic wrapping as the reference's does, so
+ * any order of addition gives the reference's sum modulo 2^32.
+ */
+#ifndef TML_PORTABLE_DOT_H
+#define TML_PORTABLE_DOT_H
+
+#include "../conv_util.h"
+#include "portable_hooks.h"
+
+/* The requantization of an int8 output channel (per-channel: step 1,
+ * per-tensor: step 0). */
+typedef struct {
+    const int32_t *multiplier;
+    const int8_t *shift;
+    int32_t step;
+    int32_t output_offset, act_min, act_max;
+} tml_portable_requant;
+
+static inline int8_t tml_portable_output(const tml_portable_requant *rq, uint32_t acc, int32_t channel) {
+    return tml_requantize_int8(acc, rq->multiplier[channel * rq->step], rq->shift[channel * rq->step],
+        rq->output_offset, rq->act_min, rq->act_max);
+}
+
+/* acc0 += sum w0[i] * (x[i] + x_offset), acc1 likewise with w1: one input
+ * load and one offset addition serve two channels. */
+static inline void tml_dot2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t x_offset,
+    uint32_t *acc0, uint32_t *acc1) {
+    uint32_t a0 = *acc0, a1 = *acc1;
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t xv = (int32_t)x[i] + x_offset;
+        a0 += (uint32_t)((int32_t)w0[i] * xv);
+        a1 += (uint32_t)((int32_t)w1[i] * xv);
+    }
+    *acc0 = a0;
+    *acc1 = a1;
+}
+
+/* acc += sum w[i] * (x[i] + x_offset): the odd channel left after pairs. */
+static inline uint32_t tml_dot1(const int8_t *x, const int8_t *w, int32_t n, int32_t x_offset, uint32_t acc) {
+    for (int32_t i = 0; i < n; i++) {
+        acc += (uint32_t)((int32_t)w[i] * ((int32_t)x[i] + x_offset));
+    }
+    return acc;
+}
+
+/* output[r][u] = requantized(bias[u] + sum_d weights[u][d] * (input[r][d] +
+ * x_offset)) for `rows` input rows of `depth` elements and `units` weight
+ * rows: FULLY_CONNECTED, and CONV_2D with a 1x1 filter, stride 1 and no
+ * padding (each pixel a row). Two units per pass over a row. */
+static inline void tml_portable_matmul(const int8_t *input, int32_t rows, int32_t depth, int32_t x_offset,
+    const int8_t *weights, int32_t units, const int32_t *bias, const tml_portable_requant *rq, int8_t *output) {
+    for (int32_t r = 0; r < rows; r++) {
+        const int8_t *x = input + r * depth;
+        int32_t u = 0;
+        for (; u + 2 <= units; u += 2) {
+            const int8_t *w0 = weights + u * depth;
+            uint32_t acc0 = bias != NULL ? (uint32_t)bias[u] : 0u;
+            uint32_t acc1 = bias != NULL ? (uint32_t)bias[u + 1] : 0u;
+            tml_dot2(x, w0, w0 + depth, depth, x_offset, &acc0, &acc1);
+            output[u] = tml_portable_output(rq, acc0, u);
+            output[u + 1] = tml_portable_output(rq, acc1, u + 1);
+        }
+        if (u < units) {
+            const uint32_t acc = tml_dot1(x, weights + u * depth, depth, x_offset, bias != NULL ? (uint32_t)bias[u] : 0u);
+            output[u] = tml_portable_output(rq, acc, u);
+        }
+        output += units;
+    }
+}
+
+#endif /* TML_PORTABLE_DOT_H */
