@@ -28,49 +28,141 @@ typedef struct {
     int32_t f_row_step;  /* the filter's next row: KW taps */
 } dw_steps;
 
+#if TML_THUMB1
+/* dw_taps_shared in Thumb-1: the whole window in one block. The pointers
+ * start one step back and load at [pointer, step] (LDRSB has no immediate
+ * offset), the second filter byte at [pointer, step + 1]; the sums and the end
+ * of the row live in r8-r10, the input offset in r12, the rest of the window's
+ * description in `w` (address in r11), read once a row. 11 instructions for 2
+ * multiply-adds, 12 with the input offset (border pixels).
+ * TML_DW_WINDOW_THUMB1(add_offset) is the block, add_offset either the
+ * addition of r12 to the input value or nothing. */
+typedef struct {
+    uint32_t a0, a1;           /* #0, #4 */
+    const int8_t *row_last;    /* #8: the (one step back) filter pointer at a row's last tap */
+    int32_t rows;              /* #12 */
+    int32_t in_adv, f_adv;     /* #16, #20: from a row's last tap to the next row's first, one step back */
+    int32_t f_row_step;        /* #24 */
+    int32_t x_offset;          /* #28 */
+} dw_window;
+
+#define TML_DW_WINDOW_THUMB1(add_offset) \
+    __asm__ volatile( \
+        ".syntax unified\n\t" \
+        "ldr %[t], [%[x], #0]\n\t" \
+        "mov r8, %[t]\n\t" \
+        "ldr %[t], [%[x], #4]\n\t" \
+        "mov r9, %[t]\n\t" \
+        "ldr %[t], [%[x], #8]\n\t" \
+        "mov r10, %[t]\n\t" \
+        "ldr %[t], [%[x], #28]\n\t" \
+        "mov r12, %[t]\n\t" \
+        "mov r11, %[x]\n\t" \
+        "1:\n\t" \
+        "ldrsb %[x], [%[ip], %[is]]\n\t" add_offset \
+        "ldrsb %[t], [%[fp], %[fs]]\n\t" \
+        "muls %[t], %[x]\n\t" \
+        "add r8, %[t]\n\t" \
+        "ldrsb %[t], [%[fp], %[fn]]\n\t" \
+        "muls %[t], %[x]\n\t" \
+        "add r9, %[t]\n\t" \
+        "adds %[ip], %[ip], %[is]\n\t" \
+        "adds %[fp], %[fp], %[fs]\n\t" \
+        "cmp %[fp], r10\n\t" \
+        "bne 1b\n\t" \
+        "mov %[x], r11\n\t" /* end of a row */ \
+        "ldr %[t], [%[x], #12]\n\t" \
+        "subs %[t], #1\n\t" \
+        "beq 2f\n\t" \
+        "str %[t], [%[x], #12]\n\t" \
+        "ldr %[t], [%[x], #16]\n\t" \
+        "adds %[ip], %[ip], %[t]\n\t" \
+        "ldr %[t], [%[x], #20]\n\t" \
+        "adds %[fp], %[fp], %[t]\n\t" \
+        "ldr %[t], [%[x], #24]\n\t" \
+        "add r10, %[t]\n\t" \
+        "b 1b\n\t" \
+        "2:\n\t" \
+        "mov %[t], r8\n\t" \
+        "str %[t], [%[x], #0]\n\t" \
+        "mov %[t], r9\n\t" \
+        "str %[t], [%[x], #4]\n\t" \
+        : [ip] "+l"(ip), [fp] "+l"(fp), [x] "+l"(wp), [t] "=&l"(t) \
+        : [is] "l"(in_step), [fs] "l"(f_step), [fn] "l"(f_next) \
+        : "r8", "r9", "r10", "r11", "r12", "cc", "memory")
+
+static TML_PORTABLE_INLINE void dw_window_thumb1(const dw_steps *st, const int8_t *in_first, const int8_t *f_first,
+    int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
+    const int32_t in_step = st->in_col_step, f_step = st->f_col_step, f_next = f_step + 1;
+    const int8_t *ip = in_first - in_step;
+    const int8_t *fp = f_first - f_step;
+    dw_window w = {.a0 = *acc0, .a1 = *acc1, .row_last = fp + cols * f_step, .rows = rows,
+        .in_adv = st->in_row_step - cols * in_step, .f_adv = st->f_row_step - cols * f_step,
+        .f_row_step = st->f_row_step, .x_offset = x_offset};
+    dw_window *wp = &w;
+    int32_t t;
+    if (x_offset == 0) {
+        TML_DW_WINDOW_THUMB1("");
+    } else {
+        TML_DW_WINDOW_THUMB1("add %[x], r12\n\t");
+    }
+    *acc0 = w.a0;
+    *acc1 = w.a1;
+}
+#endif
+
 /* acc0 / acc1 += the rows x cols taps of two output channels reading the same
- * input channel (filter bytes fp[0] and fp[1]), each input plus x_offset. */
-static inline void dw_taps_shared(const dw_steps *st, const int8_t *in_first, const int8_t *f_first, int32_t rows,
-    int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
+ * input channel (filter bytes fp[0] and fp[1]), each input plus x_offset.
+ * Inlined into each caller so x_offset 0 (interior pixels) drops the addition. */
+static TML_PORTABLE_INLINE void dw_taps_shared(const dw_steps *st, const int8_t *in_first, const int8_t *f_first,
+    int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
+#if TML_THUMB1
+    dw_window_thumb1(st, in_first, f_first, rows, cols, x_offset, acc0, acc1);
+#else
+    const int32_t in_col_step = st->in_col_step, f_col_step = st->f_col_step;
     uint32_t a0 = *acc0, a1 = *acc1;
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *ip = in_first + r * st->in_row_step;
         const int8_t *fp = f_first + r * st->f_row_step;
-        for (int32_t k = 0; k < cols; k++) {
-            const int32_t x = (int32_t)ip[0] + x_offset;
+        const int8_t *const fp_end = fp + cols * f_col_step;
+        do { /* cols >= 1: the caller visits no empty window */
+            const int32_t x = (int32_t)*ip + x_offset;
             a0 += (uint32_t)((int32_t)fp[0] * x);
             a1 += (uint32_t)((int32_t)fp[1] * x);
-            ip += st->in_col_step;
-            fp += st->f_col_step;
-        }
+            ip += in_col_step;
+            fp += f_col_step;
+        } while (fp != fp_end);
     }
     *acc0 = a0;
     *acc1 = a1;
+#endif
 }
 
 /* As dw_taps_shared, for two output channels whose inputs are x_other input
  * channels apart and whose filters f_other channels apart (f_other 0: a lone
  * last channel computed twice, stored once). */
-static inline void dw_taps_apart(const dw_steps *st, const int8_t *in_first, const int8_t *f_first, int32_t x_other,
-    int32_t f_other, int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
+static TML_PORTABLE_INLINE void dw_taps_apart(const dw_steps *st, const int8_t *in_first, const int8_t *f_first,
+    int32_t x_other, int32_t f_other, int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
+    const int32_t in_col_step = st->in_col_step, f_col_step = st->f_col_step;
     uint32_t a0 = *acc0, a1 = *acc1;
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *ip = in_first + r * st->in_row_step;
         const int8_t *fp = f_first + r * st->f_row_step;
-        for (int32_t k = 0; k < cols; k++) {
+        const int8_t *const fp_end = fp + cols * f_col_step;
+        do {
             a0 += (uint32_t)((int32_t)fp[0] * ((int32_t)ip[0] + x_offset));
             a1 += (uint32_t)((int32_t)fp[f_other] * ((int32_t)ip[x_other] + x_offset));
-            ip += st->in_col_step;
-            fp += st->f_col_step;
-        }
+            ip += in_col_step;
+            fp += f_col_step;
+        } while (fp != fp_end);
     }
     *acc0 = a0;
     *acc1 = a1;
 }
 
 /* Either form, chosen by whether the pair shares its input channel. */
-static inline void dw_taps(const dw_steps *st, const int8_t *in_first, const int8_t *f_first, int32_t x_other,
-    int32_t f_other, int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
+static TML_PORTABLE_INLINE void dw_taps(const dw_steps *st, const int8_t *in_first, const int8_t *f_first,
+    int32_t x_other, int32_t f_other, int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
     if (x_other == 0 && f_other == 1) {
         dw_taps_shared(st, in_first, f_first, rows, cols, x_offset, acc0, acc1);
     } else {

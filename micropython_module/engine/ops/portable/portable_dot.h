@@ -17,6 +17,14 @@
 #include "../conv_util.h"
 #include "portable_hooks.h"
 
+/* Inner loops inlined into each caller, so a constant argument (an input
+ * offset of 0) specializes them, also in builds optimized for size. */
+#if defined(__GNUC__)
+#define TML_PORTABLE_INLINE inline __attribute__((always_inline))
+#else
+#define TML_PORTABLE_INLINE inline
+#endif
+
 /* The requantization of an int8 output channel (per-channel: step 1,
  * per-tensor: step 0). */
 typedef struct {
@@ -31,11 +39,66 @@ static inline int8_t tml_portable_output(const tml_portable_requant *rq, uint32_
         rq->output_offset, rq->act_min, rq->act_max);
 }
 
+/* Thumb-1 (Cortex-M0/M0+, ARMv6-M): GCC's code for the inner loops below
+ * spills the sums to the stack, so there they are written out. LDRSB takes
+ * only a register offset and MULS and 3-register ADDS only the low registers
+ * r0-r7: loads and products use low registers, while the sums and loop bounds
+ * sit in high ones (the 2-register ADD and CMP accept those). */
+#if defined(__GNUC__) && defined(__thumb__) && !defined(__thumb2__)
+#define TML_THUMB1 1
+#else
+#define TML_THUMB1 0
+#endif
+
 /* acc0 += sum w0[i] * (x[i] + x_offset), acc1 likewise with w1: one input
  * load and one offset addition serve two channels. */
 static inline void tml_dot2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n, int32_t x_offset,
     uint32_t *acc0, uint32_t *acc1) {
     uint32_t a0 = *acc0, a1 = *acc1;
+#if TML_THUMB1
+    if (n > 0) {
+        /* The index runs from -n up to 0 over pointers to the ends: its
+         * increment sets the flags the loop branch needs. The sums and the
+         * offset live in r8-r10 (handed over in `hi`, whose address waits in
+         * r11): 10 instructions for 2 multiply-adds. */
+        uint32_t hi[3] = {a0, a1, (uint32_t)x_offset};
+        int32_t i = -n, t;
+        uint32_t *xv = hi;
+        __asm__ volatile(
+            ".syntax unified\n\t"
+            "ldr %[t], [%[xv], #0]\n\t"
+            "mov r8, %[t]\n\t"
+            "ldr %[t], [%[xv], #4]\n\t"
+            "mov r9, %[t]\n\t"
+            "ldr %[t], [%[xv], #8]\n\t"
+            "mov r10, %[t]\n\t"
+            "mov r11, %[xv]\n\t"
+            "1:\n\t"
+            "ldrsb %[xv], [%[x], %[i]]\n\t"
+            "add %[xv], r10\n\t"
+            "ldrsb %[t], [%[w0], %[i]]\n\t"
+            "muls %[t], %[xv]\n\t"
+            "add r8, %[t]\n\t"
+            "ldrsb %[t], [%[w1], %[i]]\n\t"
+            "muls %[t], %[xv]\n\t"
+            "add r9, %[t]\n\t"
+            "adds %[i], #1\n\t"
+            "bne 1b\n\t"
+            "mov %[xv], r11\n\t"
+            "mov %[t], r8\n\t"
+            "str %[t], [%[xv], #0]\n\t"
+            "mov %[t], r9\n\t"
+            "str %[t], [%[xv], #4]\n\t"
+            : [i] "+l"(i), [xv] "+l"(xv), [t] "=&l"(t)
+            : [x] "l"(x + n), [w0] "l"(w0 + n), [w1] "l"(w1 + n)
+            : "r8", "r9", "r10", "r11", "cc", "memory");
+        a0 = hi[0];
+        a1 = hi[1];
+    }
+    *acc0 = a0;
+    *acc1 = a1;
+    return;
+#endif
     for (int32_t i = 0; i < n; i++) {
         const int32_t xv = (int32_t)x[i] + x_offset;
         a0 += (uint32_t)((int32_t)w0[i] * xv);
