@@ -29,14 +29,15 @@ typedef struct {
 } dw_steps;
 
 #if TML_THUMB1
-/* dw_taps_shared in Thumb-1: the whole window in one block. The pointers
- * start one step back and load at [pointer, step] (LDRSB has no immediate
- * offset), the second filter byte at [pointer, step + 1]; the sums and the end
- * of the row live in r8-r10, the input offset in r12, the rest of the window's
- * description in `w` (address in r11), read once a row. 11 instructions for 2
- * multiply-adds, 12 with the input offset (border pixels).
- * TML_DW_WINDOW_THUMB1(add_offset) is the block, add_offset either the
- * addition of r12 to the input value or nothing. */
+/* The depthwise taps of a window in Thumb-1, in one block. The pointers start
+ * one step back and load at [pointer, step] (LDRSB has no immediate offset),
+ * a neighbouring byte at [pointer, step + 1]; the sums and the end of the row
+ * live in r8-r10, the input offset in r12, the rest of the window's
+ * description in `w` (address in r11), read once a row.
+ * TML_DW_WINDOW_THUMB1(tap) is the block, `tap` the instructions of one tap:
+ * two channels reading one input channel (11 instructions a tap with the loop,
+ * 12 with the input offset added), or two neighbouring channels of a depth
+ * multiplier 1 (12, or 14). */
 typedef struct {
     uint32_t a0, a1;           /* #0, #4 */
     const int8_t *row_last;    /* #8: the (one step back) filter pointer at a row's last tap */
@@ -46,7 +47,30 @@ typedef struct {
     int32_t x_offset;          /* #28 */
 } dw_window;
 
-#define TML_DW_WINDOW_THUMB1(add_offset) \
+/* One tap of two channels reading one input channel: filter bytes [fp, fs]
+ * and [fp, fs + 1]. */
+#define TML_DW_TAP_SHARED(add_offset) \
+    "ldrsb %[x], [%[ip], %[is]]\n\t" add_offset \
+    "ldrsb %[t], [%[fp], %[fs]]\n\t" \
+    "muls %[t], %[x]\n\t" \
+    "add r8, %[t]\n\t" \
+    "ldrsb %[t], [%[fp], %[fn]]\n\t" \
+    "muls %[t], %[x]\n\t" \
+    "add r9, %[t]\n\t"
+
+/* One tap of two neighbouring channels of a depth multiplier 1 (input and
+ * filter steps equal, is == fs): inputs [ip, is] and [ip, is + 1]. */
+#define TML_DW_TAP_NEIGHBOURS(add_offset) \
+    "ldrsb %[x], [%[ip], %[is]]\n\t" add_offset \
+    "ldrsb %[t], [%[fp], %[fs]]\n\t" \
+    "muls %[t], %[x]\n\t" \
+    "add r8, %[t]\n\t" \
+    "ldrsb %[x], [%[ip], %[fn]]\n\t" add_offset \
+    "ldrsb %[t], [%[fp], %[fn]]\n\t" \
+    "muls %[t], %[x]\n\t" \
+    "add r9, %[t]\n\t"
+
+#define TML_DW_WINDOW_THUMB1(tap) \
     __asm__ volatile( \
         ".syntax unified\n\t" \
         "ldr %[t], [%[x], #0]\n\t" \
@@ -59,13 +83,7 @@ typedef struct {
         "mov r12, %[t]\n\t" \
         "mov r11, %[x]\n\t" \
         "1:\n\t" \
-        "ldrsb %[x], [%[ip], %[is]]\n\t" add_offset \
-        "ldrsb %[t], [%[fp], %[fs]]\n\t" \
-        "muls %[t], %[x]\n\t" \
-        "add r8, %[t]\n\t" \
-        "ldrsb %[t], [%[fp], %[fn]]\n\t" \
-        "muls %[t], %[x]\n\t" \
-        "add r9, %[t]\n\t" \
+        tap \
         "adds %[ip], %[ip], %[is]\n\t" \
         "adds %[fp], %[fp], %[fs]\n\t" \
         "cmp %[fp], r10\n\t" \
@@ -92,7 +110,7 @@ typedef struct {
         : "r8", "r9", "r10", "r11", "r12", "cc", "memory")
 
 static TML_PORTABLE_INLINE void dw_window_thumb1(const dw_steps *st, const int8_t *in_first, const int8_t *f_first,
-    int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
+    int32_t rows, int32_t cols, int32_t neighbours, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
     const int32_t in_step = st->in_col_step, f_step = st->f_col_step, f_next = f_step + 1;
     const int8_t *ip = in_first - in_step;
     const int8_t *fp = f_first - f_step;
@@ -101,10 +119,16 @@ static TML_PORTABLE_INLINE void dw_window_thumb1(const dw_steps *st, const int8_
         .f_row_step = st->f_row_step, .x_offset = x_offset};
     dw_window *wp = &w;
     int32_t t;
-    if (x_offset == 0) {
-        TML_DW_WINDOW_THUMB1("");
+    if (neighbours) {
+        if (x_offset == 0) {
+            TML_DW_WINDOW_THUMB1(TML_DW_TAP_NEIGHBOURS(""));
+        } else {
+            TML_DW_WINDOW_THUMB1(TML_DW_TAP_NEIGHBOURS("add %[x], r12\n\t"));
+        }
+    } else if (x_offset == 0) {
+        TML_DW_WINDOW_THUMB1(TML_DW_TAP_SHARED(""));
     } else {
-        TML_DW_WINDOW_THUMB1("add %[x], r12\n\t");
+        TML_DW_WINDOW_THUMB1(TML_DW_TAP_SHARED("add %[x], r12\n\t"));
     }
     *acc0 = w.a0;
     *acc1 = w.a1;
@@ -117,7 +141,7 @@ static TML_PORTABLE_INLINE void dw_window_thumb1(const dw_steps *st, const int8_
 static TML_PORTABLE_INLINE void dw_taps_shared(const dw_steps *st, const int8_t *in_first, const int8_t *f_first,
     int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
 #if TML_THUMB1
-    dw_window_thumb1(st, in_first, f_first, rows, cols, x_offset, acc0, acc1);
+    dw_window_thumb1(st, in_first, f_first, rows, cols, 0, x_offset, acc0, acc1);
 #else
     const int32_t in_col_step = st->in_col_step, f_col_step = st->f_col_step;
     uint32_t a0 = *acc0, a1 = *acc1;
@@ -165,6 +189,10 @@ static TML_PORTABLE_INLINE void dw_taps(const dw_steps *st, const int8_t *in_fir
     int32_t x_other, int32_t f_other, int32_t rows, int32_t cols, int32_t x_offset, uint32_t *acc0, uint32_t *acc1) {
     if (x_other == 0 && f_other == 1) {
         dw_taps_shared(st, in_first, f_first, rows, cols, x_offset, acc0, acc1);
+#if TML_THUMB1
+    } else if (x_other == 1 && f_other == 1 && st->in_col_step == st->f_col_step) {
+        dw_window_thumb1(st, in_first, f_first, rows, cols, 1, x_offset, acc0, acc1);
+#endif
     } else {
         dw_taps_apart(st, in_first, f_first, x_other, f_other, rows, cols, x_offset, acc0, acc1);
     }
