@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from support import engine  # noqa: E402
 from support.engine import PROJECT_ROOT, RUNNER, RUNNER_ASAN, RUNNER_REFERENCE  # noqa: E402
 
 SHARED_MODELS = PROJECT_ROOT.parent / "shared" / "models"
@@ -43,3 +45,16 @@ def shared_models() -> Path:
     if not SHARED_MODELS.is_dir():
         pytest.fail(f"reference models missing: {SHARED_MODELS} (they are always present in CI)")
     return SHARED_MODELS
+
+
+@pytest.fixture(params=sorted(engine.KERNEL_FLAVOURS))
+def kernel_flavour(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The runner of one kernel flavour, used by tinyml_run for the test.
+
+    The operators with optimized kernels (CONV_2D, DEPTHWISE_CONV_2D,
+    FULLY_CONNECTED; portable C on the host) mark their test modules with
+    `pytestmark = pytest.mark.usefixtures("kernel_flavour")`: every test there
+    runs on the runner with the optimized kernels and on the one with the
+    reference kernels only, and both must give TFLM's bytes."""
+    with engine.kernel_flavour(request.param) as runner:
+        yield runner
