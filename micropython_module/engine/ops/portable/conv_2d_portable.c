@@ -56,6 +56,24 @@ int tml_conv_2d_portable(const tml_dsp_conv *c, const int8_t *input, const int8_
                     in_first += ((in_y0 + c->dilation_h * fy_first) * c->in_w + in_x0 + fx_first) * in_c;
                 }
                 int32_t oc = 0;
+#if TML_PORTABLE_QUADS
+                for (; oc + 4 <= out_c; oc += 4) {
+                    const int8_t *f0 = filter + oc * filter_size + f_first;
+                    uint32_t acc[4];
+                    for (int32_t k = 0; k < 4; k++) {
+                        acc[k] = bias != NULL ? (uint32_t)bias[oc + k] : 0u;
+                    }
+                    const int8_t *ip = in_first;
+                    for (int32_t r = 0; r < rows; r++) {
+                        tml_dot4(ip, f0, filter_size, run, c->input_offset, acc);
+                        ip += in_row_step;
+                        f0 += filter_row;
+                    }
+                    for (int32_t k = 0; k < 4; k++) {
+                        output[oc + k] = tml_portable_output(&rq, acc[k], oc + k);
+                    }
+                }
+#endif
                 for (; oc + 2 <= out_c; oc += 2) {
                     const int8_t *f0 = filter + oc * filter_size + f_first;
                     uint32_t acc0 = bias != NULL ? (uint32_t)bias[oc] : 0u;

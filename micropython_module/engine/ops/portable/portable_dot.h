@@ -108,6 +108,29 @@ static inline void tml_dot2(const int8_t *x, const int8_t *w0, const int8_t *w1,
     *acc1 = a1;
 }
 
+/* Targets with more registers than Thumb-1 (x86-64, Thumb-2, Xtensa) take
+ * four channels per input load where they can. */
+#define TML_PORTABLE_QUADS (!TML_THUMB1)
+
+/* acc[k] += sum w[k * w_stride + i] * (x[i] + x_offset) for the four channels
+ * k = 0..3: one input load and one offset addition serve four. */
+static inline void tml_dot4(const int8_t *x, const int8_t *w, int32_t w_stride, int32_t n, int32_t x_offset,
+    uint32_t acc[4]) {
+    const int8_t *w0 = w, *w1 = w + w_stride, *w2 = w1 + w_stride, *w3 = w2 + w_stride;
+    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t xv = (int32_t)x[i] + x_offset;
+        a0 += (uint32_t)((int32_t)w0[i] * xv);
+        a1 += (uint32_t)((int32_t)w1[i] * xv);
+        a2 += (uint32_t)((int32_t)w2[i] * xv);
+        a3 += (uint32_t)((int32_t)w3[i] * xv);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
 /* acc += sum w[i] * (x[i] + x_offset): the odd channel left after pairs. */
 static inline uint32_t tml_dot1(const int8_t *x, const int8_t *w, int32_t n, int32_t x_offset, uint32_t acc) {
     for (int32_t i = 0; i < n; i++) {
@@ -125,6 +148,18 @@ static inline void tml_portable_matmul(const int8_t *input, int32_t rows, int32_
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *x = input + r * depth;
         int32_t u = 0;
+#if TML_PORTABLE_QUADS
+        for (; u + 4 <= units; u += 4) {
+            uint32_t acc[4];
+            for (int32_t k = 0; k < 4; k++) {
+                acc[k] = bias != NULL ? (uint32_t)bias[u + k] : 0u;
+            }
+            tml_dot4(x, weights + u * depth, depth, depth, x_offset, acc);
+            for (int32_t k = 0; k < 4; k++) {
+                output[u + k] = tml_portable_output(rq, acc[k], u + k);
+            }
+        }
+#endif
         for (; u + 2 <= units; u += 2) {
             const int8_t *w0 = weights + u * depth;
             uint32_t acc0 = bias != NULL ? (uint32_t)bias[u] : 0u;
