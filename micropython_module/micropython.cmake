@@ -9,6 +9,8 @@ add_library(usermod_tinyml INTERFACE)
 file(GLOB TINYML_ENGINE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/engine/*.c
     ${CMAKE_CURRENT_LIST_DIR}/engine/ops/*.c
+    ${CMAKE_CURRENT_LIST_DIR}/engine/ops/arm/*.c
+    ${CMAKE_CURRENT_LIST_DIR}/engine/ops/portable/*.c
 )
 
 target_sources(usermod_tinyml INTERFACE

@@ -21,6 +21,9 @@ from support.engine import EngineError, random_inputs, tinyml_run
 from support.modelgen import TensorSpec, single_op_model
 from support.oracle import tflm_run_many
 
+# Every test runs on the optimized kernels and on the reference ones (conftest.py).
+pytestmark = pytest.mark.usefixtures("kernel_flavour")
+
 INPUT_SEEDS = (1, 2)
 
 
@@ -159,6 +162,9 @@ def geometry_sweep(dtype: str) -> list[Conv]:
 INT8_CASES = [
     *geometry_sweep("int8"),
     Conv("pointwise_1x1", (1, 5, 5, 8), (1, 1), 6),
+    Conv("pointwise_1x1_odd_channels_batch_2", (2, 4, 3, 5), (1, 1), 7),
+    Conv("pointwise_1x1_stride_2_valid", (1, 7, 7, 4), (1, 1), 5, stride=(2, 2), padding="VALID"),
+    Conv("dilation_2x2_odd_channels", (1, 9, 9, 3), (3, 3), 5, dilation=(2, 2)),
     Conv("stride_2x1", stride=(2, 1)),
     Conv("stride_1x3_valid", stride=(1, 3), padding="VALID"),
     Conv("dilation_2x1", dilation=(2, 1)),

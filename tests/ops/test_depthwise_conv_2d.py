@@ -24,6 +24,9 @@ from support.engine import EngineError, random_inputs, tinyml_run
 from support.modelgen import TensorSpec, single_op_model
 from support.oracle import tflm_run_many
 
+# Every test runs on the optimized kernels and on the reference ones (conftest.py).
+pytestmark = pytest.mark.usefixtures("kernel_flavour")
+
 INPUT_SEEDS = (1, 2)
 
 

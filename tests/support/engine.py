@@ -8,11 +8,13 @@ line: {"arena_bytes": ..., "state_bytes": ..., "outputs": [{"dtype": "int8",
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNNER = PROJECT_ROOT / "build" / "host" / "tml_run"
 # The same runner built with AddressSanitizer and UBSan (also by `make -C tests/c`).
 RUNNER_ASAN = PROJECT_ROOT / "build" / "host" / "tml_run_asan"
+# The same runner built with the reference kernels only (TML_REFERENCE_KERNELS):
+# no optimized kernel (ops/portable, ops/arm) takes over a node.
+RUNNER_REFERENCE = PROJECT_ROOT / "build" / "host" / "tml_run_reference"
+# Kernel flavour -> runner. Tests of the kernels with optimized variants run
+# under each, so both are held to TFLM's bytes.
+KERNEL_FLAVOURS: dict[str, Path] = {"optimized": RUNNER, "reference": RUNNER_REFERENCE}
+_active_runner: list[Path] = [RUNNER]
 # Exit codes the sanitizers use in run_model_bytes, so a memory error can never
 # pass for the runner's own clean "exit 1" refusal.
 SANITIZER_EXIT_CODE = 86
@@ -100,6 +109,19 @@ def run_model_bytes(
         return run_runner(model_path, input_paths, out_dir, runner, timeout)
 
 
+@contextlib.contextmanager
+def kernel_flavour(name: str) -> Iterator[Path]:
+    """Inside the block, tinyml_run and tinyml_run_detailed use the runner of
+    kernel flavour `name` (a key of KERNEL_FLAVOURS); yields that runner."""
+    if name not in KERNEL_FLAVOURS:
+        raise ValueError(f"unknown kernel flavour {name!r}; expected one of {sorted(KERNEL_FLAVOURS)}")
+    _active_runner.append(KERNEL_FLAVOURS[name])
+    try:
+        yield _active_runner[-1]
+    finally:
+        _active_runner.pop()
+
+
 def tinyml_run_detailed(model: bytes, inputs: list[np.ndarray]) -> EngineResult:
     """Runs the model once; EngineError with the engine's message if it fails.
 
@@ -118,7 +140,7 @@ def tinyml_run_detailed(model: bytes, inputs: list[np.ndarray]) -> EngineResult:
             input_paths.append(path)
         out_dir = work / "out"
         out_dir.mkdir()
-        proc = run_runner(model_path, input_paths, out_dir)
+        proc = run_runner(model_path, input_paths, out_dir, _active_runner[-1])
         if proc.returncode != 0:
             if proc.returncode < 0:
                 raise EngineError(

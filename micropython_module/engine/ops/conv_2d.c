@@ -11,6 +11,7 @@
 #include "conv_util.h"
 #include "hybrid.h"
 #include "arm/dsp_hooks.h"
+#include "portable/portable_hooks.h"
 
 /* Conv2DOptions fields (schema.fbs). */
 enum {
@@ -90,7 +91,7 @@ static tml_status check_shapes(tml_model *m, const tml_tensor *input, const tml_
 }
 
 /* ---- DSP-extension hook (arm/conv_2d_dsp.c): int8 on Cortex-M4/M7/M33 ---- */
-#if TML_HAVE_DSP
+#if TML_HAVE_DSP || TML_HAVE_PORTABLE /* also the description the portable kernels take */
 static tml_dsp_conv conv_dsp_args(const conv_params *p, const tml_node *node, const conv_shape *s,
     const tml_tensor *filter) {
     const tml_requant rq = tml_requant_view(node, sizeof(conv_params), filter, &p->multiplier, &p->shift);
@@ -392,6 +393,13 @@ static tml_status conv_eval(tml_model *m, tml_node *node) {
         if (tml_conv_2d_dsp(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
                 bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data, node->scratch,
                 node->scratch_bytes)) {
+            return TML_OK;
+        }
+#endif
+#if TML_HAVE_PORTABLE /* portable hook: portable/conv_2d_portable.c when it applies */
+        const tml_dsp_conv dc = conv_dsp_args(p, node, &s, filter);
+        if (tml_conv_2d_portable(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
+                bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data)) {
             return TML_OK;
         }
 #endif

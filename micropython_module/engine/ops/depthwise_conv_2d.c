@@ -12,6 +12,7 @@
 #include "conv_util.h"
 #include "hybrid.h"
 #include "arm/dsp_hooks.h"
+#include "portable/portable_hooks.h"
 
 /* DepthwiseConv2DOptions fields (schema.fbs). */
 enum {
@@ -59,7 +60,7 @@ static dwconv_shape dwconv_shape_of(const tml_tensor *input, const tml_tensor *f
 }
 
 /* ---- DSP-extension hook (arm/depthwise_conv_2d_dsp.c): int8 on Cortex-M4/M7/M33 ---- */
-#if TML_HAVE_DSP
+#if TML_HAVE_DSP || TML_HAVE_PORTABLE /* also the description the portable kernels take */
 static tml_dsp_conv dwconv_dsp_args(const dwconv_params *p, const tml_node *node, const dwconv_shape *s,
     const tml_tensor *filter) {
     const tml_requant rq = tml_requant_view(node, sizeof(dwconv_params), filter, &p->multiplier, &p->shift);
@@ -370,6 +371,13 @@ static tml_status dwconv_eval(tml_model *m, tml_node *node) {
         if (tml_depthwise_conv_2d_dsp(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
                 bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data, node->scratch,
                 node->scratch_bytes)) {
+            return TML_OK;
+        }
+#endif
+#if TML_HAVE_PORTABLE /* portable hook: portable/depthwise_conv_2d_portable.c when it applies */
+        const tml_dsp_conv dc = dwconv_dsp_args(p, node, &s, filter);
+        if (tml_depthwise_conv_2d_portable(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
+                bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data)) {
             return TML_OK;
         }
 #endif

@@ -12,6 +12,7 @@
 #include "conv_util.h"
 #include "hybrid.h"
 #include "arm/dsp_hooks.h"
+#include "portable/portable_hooks.h"
 
 /* FullyConnectedOptions fields (schema.fbs). */
 enum {
@@ -34,7 +35,7 @@ typedef struct {
 } fc_params;
 
 /* ---- DSP-extension hook (arm/fully_connected_dsp.c): int8 on Cortex-M4/M7/M33 ---- */
-#if TML_HAVE_DSP
+#if TML_HAVE_DSP || TML_HAVE_PORTABLE /* also the description the portable kernels take */
 static tml_dsp_fc fc_dsp_args(const fc_params *p, const tml_node *node, const tml_tensor *input,
     const tml_tensor *weights) {
     const tml_requant rq = tml_requant_view(node, sizeof(fc_params), weights, &p->multiplier, &p->shift);
@@ -315,6 +316,13 @@ static tml_status fc_eval(tml_model *m, tml_node *node) {
         if (tml_fully_connected_dsp(&dc, (const int8_t *)input->data, (const int8_t *)weights->data,
                 bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data, node->scratch,
                 node->scratch_bytes)) {
+            return TML_OK;
+        }
+#endif
+#if TML_HAVE_PORTABLE /* portable hook: portable/fully_connected_portable.c when it applies */
+        const tml_dsp_fc dc = fc_dsp_args(p, node, input, weights);
+        if (tml_fully_connected_portable(&dc, (const int8_t *)input->data, (const int8_t *)weights->data,
+                bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data)) {
             return TML_OK;
         }
 #endif
