@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from support.board import PROJECT_ROOT, build_firmware, runner
 from test_dsp_kernels import CASES, SEEDS, expected
+from tinyml_tools.runtime_info import probe
 
 # tinyml built in with just these three operators (the micro:bit's flash holds
 # no more next to MicroPython), no native .mpy loading, no frozen model.
@@ -65,11 +66,31 @@ def run_on_m0(
     return [files.read(f"out_{s}.bin") for s in range(len(input_sets))]
 
 
+# The micro:bit's ~10 KB heap holds the model (read from a file), its arena and
+# its state, plus the interpreter's own needs: cases needing more than this
+# (as the 64-bit host runtime sizes them; the M0 needs a little less) run on the
+# M4 only (test_dsp_kernels.py). Today that is the two largest convolutions.
+M0_HEAP_BUDGET = 7 * 1024
+
+
+def fits_the_m0(model: bytes) -> bool:
+    runtime = probe(model).model
+    assert runtime is not None and runtime.error is None
+    return len(model) + runtime.arena_bytes + runtime.state_bytes <= M0_HEAP_BUDGET
+
+
+def test_most_cases_fit_the_m0() -> None:
+    too_big = [name for name, model in CASES if not fits_the_m0(model)]
+    assert len(too_big) <= 2, f"cases too big for the M0's heap: {too_big}"
+
+
 def test_portable_kernels_on_the_m0_match_tflm(m0: object, tmp_path: Path) -> None:
     input_sets, tflm = expected()
     firmware = m0_conv_firmware()
     failures = []
     for m, ((name, model), sets, theirs) in enumerate(zip(CASES, input_sets, tflm, strict=True)):
+        if not fits_the_m0(model):
+            continue
         fs_dir = tmp_path / f"m{m}"
         fs_dir.mkdir()
         ours = run_on_m0(m0, firmware, model, sets, fs_dir)
