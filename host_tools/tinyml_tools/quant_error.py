@@ -39,7 +39,7 @@ class LayerError:
 
 def float_tflite(source: object) -> bytes:
     """A float32 .tflite of a quantize.SourceModel (its own bytes if it already is one)."""
-    from tinyml_tools.quantize import _quiet, import_tensorflow
+    from tinyml_tools.quantize import import_tensorflow, silenced
 
     kind = source.kind  # type: ignore[attr-defined]
     if kind == "tflite":
@@ -49,7 +49,7 @@ def float_tflite(source: object) -> bytes:
         converter = tf.lite.TFLiteConverter.from_keras_model(source.model)  # type: ignore[attr-defined]
     else:
         converter = tf.lite.TFLiteConverter.from_saved_model(str(source.path))  # type: ignore[attr-defined]
-    with _quiet():
+    with silenced():
         return bytes(converter.convert())
 
 
