@@ -23,6 +23,15 @@ static inline int32_t tml_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* For the per-element arithmetic of element-wise loops: a call per element
+ * (what GCC chooses at -Os, and sometimes at -O2, for functions this size)
+ * costs more than the arithmetic itself. */
+#if defined(__GNUC__)
+#define TML_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define TML_HOT_INLINE inline
+#endif
+
 /* gemmlowp SaturatingRoundingDoublingHighMul. */
 static inline int32_t tml_srdhm(int32_t a, int32_t b) {
     if (a == b && a == INT32_MIN) {

@@ -165,7 +165,7 @@ static inline tml_status tml_rescaled_pair_prepare_add_sub(tml_model *m, tml_res
 }
 
 /* Both inputs on the common scale: out1 and out2. */
-static inline void tml_rescaled_pair_apply(const tml_rescaled_pair *p, int32_t x1, int32_t x2, int32_t *out1,
+static TML_HOT_INLINE void tml_rescaled_pair_apply(const tml_rescaled_pair *p, int32_t x1, int32_t x2, int32_t *out1,
     int32_t *out2) {
     const int32_t shifted1 = (p->input1_offset + x1) * ((int32_t)1 << p->left_shift);
     const int32_t shifted2 = (p->input2_offset + x2) * ((int32_t)1 << p->left_shift);
@@ -174,12 +174,36 @@ static inline void tml_rescaled_pair_apply(const tml_rescaled_pair *p, int32_t x
 }
 
 /* ADD (subtract = false) or SUB of two stored values, requantized and clamped. */
-static inline int32_t tml_rescaled_pair_add_sub(const tml_rescaled_pair *p, int32_t x1, int32_t x2, bool subtract) {
+static TML_HOT_INLINE int32_t tml_rescaled_pair_add_sub(const tml_rescaled_pair *p, int32_t x1, int32_t x2, bool subtract) {
     int32_t a, b;
     tml_rescaled_pair_apply(p, x1, x2, &a, &b);
     const int32_t raw = tml_mbqm(subtract ? a - b : a + b, p->output_multiplier, p->output_shift) + p->output_offset;
     return tml_clamp_i32(raw, p->act_min, p->act_max);
 }
+
+/*
+ * The quantized ADD / SUB loops (int8 and int16). Without broadcasting (both
+ * inputs have the output's element count: the residual ADDs of a ResNet) the
+ * loop walks the three arrays linearly, with the parameters copied into
+ * locals: the int8/int16 stores may alias `p` as far as C knows, so reading
+ * through `p` would reload every field for every element. The arithmetic is
+ * the same call either way; only the index bookkeeping differs.
+ */
+#define TML_ADD_SUB_LOOP(T, p, a, b, y, n, same_shape, subtract)                                  \
+    do {                                                                                         \
+        const tml_rescaled_pair q_ = (p)->q;                                                     \
+        if (same_shape) {                                                                        \
+            for (int32_t i_ = 0; i_ < (n); i_++) {                                               \
+                (y)[i_] = (T)tml_rescaled_pair_add_sub(&q_, (a)[i_], (b)[i_], (subtract));       \
+            }                                                                                    \
+        } else {                                                                                 \
+            tml_bcast_iter it_;                                                                  \
+            tml_bcast_begin(&it_);                                                               \
+            for (; it_.out < (n); tml_bcast_next(&(p)->bcast, &it_)) {                           \
+                (y)[it_.out] = (T)tml_rescaled_pair_add_sub(&q_, (a)[it_.in1], (b)[it_.in2], (subtract)); \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
 
 /* Range of a fused activation on an unquantized int32 output (TFLM
  * CalculateActivationRange<int32_t>). */

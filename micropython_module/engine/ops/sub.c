@@ -22,6 +22,7 @@ static tml_status sub_eval(tml_model *m, tml_node *node) {
     const tml_tensor *in2 = tml_node_input(m, node, 1);
     tml_tensor *out = tml_node_output(m, node, 0);
     const int32_t n = tml_numel(out);
+    const bool same_shape = tml_numel(in1) == n && tml_numel(in2) == n; /* no broadcasting */
     tml_bcast_iter it;
     tml_bcast_begin(&it);
     switch (in1->type) {
@@ -45,17 +46,13 @@ static tml_status sub_eval(tml_model *m, tml_node *node) {
     case TML_INT8: {
         const int8_t *a = (const int8_t *)in1->data, *b = (const int8_t *)in2->data;
         int8_t *y = (int8_t *)out->data;
-        for (; it.out < n; tml_bcast_next(&p->bcast, &it)) {
-            y[it.out] = (int8_t)tml_rescaled_pair_add_sub(&p->q, a[it.in1], b[it.in2], true);
-        }
+        TML_ADD_SUB_LOOP(int8_t, p, a, b, y, n, same_shape, true);
         break;
     }
     default: {
         const int16_t *a = (const int16_t *)in1->data, *b = (const int16_t *)in2->data;
         int16_t *y = (int16_t *)out->data;
-        for (; it.out < n; tml_bcast_next(&p->bcast, &it)) {
-            y[it.out] = (int16_t)tml_rescaled_pair_add_sub(&p->q, a[it.in1], b[it.in2], true);
-        }
+        TML_ADD_SUB_LOOP(int16_t, p, a, b, y, n, same_shape, true);
         break;
     }
     }
