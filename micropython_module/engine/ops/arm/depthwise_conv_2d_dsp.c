@@ -32,6 +32,8 @@
  * reference kernel. */
 #define DW_MAX_TAPS 36
 #define DW_MAX_PAIRS ((DW_MAX_TAPS + 1) / 2)
+/* Interior pixels summed per call of the assembly (their sums on the stack). */
+#define DW_RUN 16
 
 uint32_t tml_depthwise_conv_2d_dsp_scratch(const tml_dsp_conv *c) {
     (void)c;
@@ -53,26 +55,32 @@ static inline __attribute__((always_inline)) int32_t smlatt(int32_t a, int32_t b
     return r;
 }
 /*
- * One interior pixel of a group of four channels: acc[0..3] += the sums over
- * `pairs` >= 1 tap pairs of `table` (dw_group.pair). Per pair: the input
- * words of taps a and b, [a0 a1 b0 b1] and [a2 a3 b2 b3] (PKHBT, PKHTB),
- * widened to (x_a, x_b) per channel with the input zero point (SXTAB16),
- * and SMLAD with (w_a, w_b): 16 instructions per 8 MACs with the loop. An
- * assembly function: it needs 14 registers (four sums, the pixel, the table,
- * the count, the zero point pair, five temporaries).
+ * `npix` >= 1 interior pixels of a group of four channels, `px_step` bytes
+ * apart: sums[4 p + q] = bias4[q] + the sum over `pairs` >= 1 tap pairs of
+ * `table` (dw_group.pair) for pixel p, channel q. Per pair: the input words
+ * of taps a and b, [a0 a1 b0 b1] and [a2 a3 b2 b3] (PKHBT, PKHTB), widened
+ * to (x_a, x_b) per channel with the input zero point (SXTAB16), and SMLAD
+ * with (w_a, w_b): 17 instructions per 8 MACs with the loop. An assembly
+ * function: it needs 14 registers (four sums, the pixel, the table, the
+ * count, the zero point pair, five temporaries, the output).
  */
-void tml_dw_dsp_pairs(const int8_t *px, const int32_t *table, int32_t pairs, int32_t offsets, int32_t acc[4]);
+void tml_dw_dsp_run(const int8_t *px, const int32_t *table, int32_t pairs, int32_t offsets, int32_t *sums,
+    int32_t npix, int32_t px_step, const int32_t *bias4);
 __asm__(".syntax unified\n"
-        ".section .text.tml_dw_dsp_pairs,\"ax\",%progbits\n"
+        ".section .text.tml_dw_dsp_run,\"ax\",%progbits\n"
         ".balign 4\n"
-        ".global tml_dw_dsp_pairs\n"
+        ".global tml_dw_dsp_run\n"
         ".thumb\n"
         ".thumb_func\n"
-        ".type tml_dw_dsp_pairs, %function\n"
-        "tml_dw_dsp_pairs:\n"
+        ".type tml_dw_dsp_run, %function\n"
+        "tml_dw_dsp_run:\n"
         "    push {r4-r11, lr}\n"
-        "    ldr lr, [sp, #36]\n" /* acc */
-        "    ldm lr, {r4-r7}\n"
+        "    push {r1, r2}\n"        /* [sp] table, [sp, #4] pairs */
+        "    ldr lr, [sp, #44]\n"    /* sums; [sp, #48] npix, #52 px_step, #56 bias4 */
+        "2:\n"
+        "    ldr r8, [sp, #56]\n"
+        "    ldm r8, {r4-r7}\n"
+        "    ldrd r1, r2, [sp]\n"
         "1:\n"
         "    ldrd r8, r9, [r1], #8\n"
         "    ldr r8, [r0, r8]\n"
@@ -91,10 +99,32 @@ __asm__(".syntax unified\n"
         "    smlad r7, r8, r12, r7\n"
         "    subs r2, r2, #1\n"
         "    bne 1b\n"
-        "    stm lr, {r4-r7}\n"
+        "    stmia lr!, {r4-r7}\n"
+        "    ldr r8, [sp, #52]\n"
+        "    add r0, r0, r8\n"
+        "    ldr r8, [sp, #48]\n"
+        "    subs r8, r8, #1\n"
+        "    str r8, [sp, #48]\n"
+        "    bne 2b\n"
+        "    add sp, sp, #8\n"
         "    pop {r4-r11, pc}\n"
-        ".size tml_dw_dsp_pairs, .-tml_dw_dsp_pairs\n"
+        ".size tml_dw_dsp_run, .-tml_dw_dsp_run\n"
         ".text\n");
+
+/* tml_conv_tap_range without its 64-bit arithmetic for dilation 1 (the
+ * common case; the shapes are small enough that int32 does not overflow). */
+static inline __attribute__((always_inline)) void tap_range(int32_t origin, int32_t dilation, int32_t filter,
+    int32_t in, int32_t *first, int32_t *end) {
+    if (dilation != 1) {
+        tml_conv_tap_range(origin, dilation, filter, in, first, end);
+        return;
+    }
+    const int32_t lo = origin < 0 ? -origin : 0;
+    int32_t hi = in - origin;
+    hi = hi > filter ? filter : hi;
+    *first = lo;
+    *end = hi < lo ? lo : hi;
+}
 
 /* One output channel the reference way (channels past the last group of 4). */
 static int32_t channel_sum(const tml_dsp_conv *c, const int8_t *in_batch, const int8_t *filter, int32_t in_y0,
@@ -226,30 +256,34 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
             for (int32_t oy = 0; oy < out_h; oy++) {
                 const int32_t in_y0 = oy * stride_h - pad_h;
                 int32_t fy_first, fy_end;
-                tml_conv_tap_range(in_y0, dil_h, f_h, in_h, &fy_first, &fy_end);
+                tap_range(in_y0, dil_h, f_h, in_h, &fy_first, &fy_end);
                 const int row_inside = oy >= oy_lo && oy < oy_hi;
                 for (int32_t ox = 0; ox < out_w; ox++, out += channels) {
                     const int32_t in_x0 = ox * stride_w - pad_w;
                     if (row_inside && ox >= ox_lo && ox < ox_hi) {
-                        /* Interior: a run of pixels, taps in pairs. */
+                        /* Interior: a run of pixels, taps in pairs, DW_RUN at a time. */
                         const int8_t *px = in_batch + (in_y0 * in_w + in_x0) * channels;
-                        for (;;) {
-                            int32_t acc[4] = {b0, b1, b2, b3};
-                            tml_dw_dsp_pairs(px, &g.pair[0][0], pairs, offsets, acc);
-                            store4(c, &q, ch, acc[0], acc[1], acc[2], acc[3], out, mode, &range);
-                            if (ox + 1 >= ox_hi) {
-                                break;
+                        const int32_t bias4[4] = {b0, b1, b2, b3};
+                        int32_t left = ox_hi - ox;
+                        while (left > 0) {
+                            const int32_t n = left < DW_RUN ? left : DW_RUN;
+                            int32_t sums[4 * DW_RUN];
+                            tml_dw_dsp_run(px, &g.pair[0][0], pairs, offsets, sums, n, px_step, bias4);
+                            for (int32_t k = 0; k < n; k++, out += channels) {
+                                const int32_t *a = sums + 4 * k;
+                                store4(c, &q, ch, a[0], a[1], a[2], a[3], out, mode, &range);
                             }
-                            ox++;
-                            out += channels;
-                            px += px_step;
+                            px += n * px_step;
+                            left -= n;
                         }
+                        ox = ox_hi - 1;
+                        out -= channels; /* the loop's increment */
                         continue;
                     }
                     /* Border: the taps inside the input, one at a time. */
                     int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
                     int32_t fx_first, fx_end;
-                    tml_conv_tap_range(in_x0, dil_w, f_w, in_w, &fx_first, &fx_end);
+                    tap_range(in_x0, dil_w, f_w, in_w, &fx_first, &fx_end);
                     for (int32_t fy = fy_first; fy < fy_end; fy++) {
                         const int8_t *xp =
                             in_batch + ((in_y0 + dil_h * fy) * in_w + in_x0 + dil_w * fx_first) * channels;
@@ -299,11 +333,11 @@ int tml_depthwise_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const 
             for (int32_t oy = 0; oy < c->out_h; oy++) {
                 const int32_t in_y0 = oy * c->stride_h - c->pad_h;
                 int32_t fy_first, fy_end;
-                tml_conv_tap_range(in_y0, c->dilation_h, c->f_h, c->in_h, &fy_first, &fy_end);
+                tap_range(in_y0, c->dilation_h, c->f_h, c->in_h, &fy_first, &fy_end);
                 for (int32_t ox = 0; ox < c->out_w; ox++) {
                     const int32_t in_x0 = ox * c->stride_w - c->pad_w;
                     int32_t fx_first, fx_end;
-                    tml_conv_tap_range(in_x0, c->dilation_w, c->f_w, c->in_w, &fx_first, &fx_end);
+                    tap_range(in_x0, c->dilation_w, c->f_w, c->in_w, &fx_first, &fx_end);
                     int32_t acc =
                         channel_sum(c, in_batch, filter, in_y0, in_x0, fy_first, fy_end, fx_first, fx_end, ch);
                     if (bias != 0) {
