@@ -44,16 +44,6 @@ static int applies(const tml_dsp_conv *c) {
     return c->depth_multiplier == 1 && c->out_c == c->in_c && (int64_t)c->f_h * c->f_w <= DW_MAX_TAPS;
 }
 
-static inline __attribute__((always_inline)) int32_t smlabb(int32_t a, int32_t b, int32_t acc) {
-    int32_t r;
-    __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-    return r;
-}
-static inline __attribute__((always_inline)) int32_t smlatt(int32_t a, int32_t b, int32_t acc) {
-    int32_t r;
-    __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-    return r;
-}
 /*
  * `npix` >= 1 interior pixels of a group of four channels, `px_step` bytes
  * apart: sums[4 p + q] = bias4[q] + the sum over `pairs` >= 1 tap pairs of
@@ -144,10 +134,7 @@ static int32_t channel_sum(const tml_dsp_conv *c, const int8_t *in_batch, const 
 
 /* What one group of four channels needs, prepared once per group. */
 typedef struct {
-    /* per tap pair: the byte offsets of taps a and b from the window's
-     * corner (interior pixels), then per channel the weights (w_a, w_b) */
-    int32_t pair[DW_MAX_PAIRS][6];
-    int32_t single[DW_MAX_TAPS][2]; /* per tap: (w0, w2), (w1, w3) */
+    uint32_t w01[DW_MAX_TAPS], w23[DW_MAX_TAPS]; /* per tap: int16 (w0, w1) and (w2, w3) */
     int32_t bias[4];
     int32_t multiplier[4], right[4], half[4];
 } dw_group;
@@ -155,18 +142,9 @@ typedef struct {
 static void prepare_group(const tml_dsp_conv *c, const int8_t *filter, const int32_t *bias, int32_t ch,
     int32_t taps, dw_group *g) {
     for (int32_t t = 0; t < taps; t++) {
-        const uint32_t v = dsp_load32(filter + t * c->out_c + ch);
-        g->single[t][0] = dsp_sxtb16(v);
-        g->single[t][1] = dsp_sxtb16_ror8(v);
-    }
-    for (int32_t k = 0; 2 * k < taps; k++) {
-        const int8_t *wa = filter + 2 * k * c->out_c + ch;
-        const int8_t *wb = wa + c->out_c;
-        const int has_b = 2 * k + 1 < taps;
-        for (int32_t q = 0; q < 4; q++) {
-            const int32_t b = has_b ? wb[q] : 0;
-            g->pair[k][2 + q] = (int32_t)(((uint32_t)wa[q] & 0xFFFFu) | ((uint32_t)b << 16));
-        }
+        const int8_t *w = filter + t * c->out_c + ch;
+        g->w01[t] = ((uint32_t)w[0] & 0xFFFFu) | ((uint32_t)w[1] << 16);
+        g->w23[t] = ((uint32_t)w[2] & 0xFFFFu) | ((uint32_t)w[3] << 16);
     }
     for (int32_t q = 0; q < 4; q++) {
         g->bias[q] = bias != 0 ? bias[ch + q] : 0;
@@ -176,6 +154,48 @@ static void prepare_group(const tml_dsp_conv *c, const int8_t *filter, const int
         g->right[q] = r.right;
         g->half[q] = r.half;
     }
+}
+
+/* The table of tml_dw_dsp_run for the taps fy in [fy0, fy1), fx in [fx0,
+ * fx1) (those inside the input for a region of output pixels): per pair the
+ * byte offsets of the two taps' input words from the window's corner, then
+ * per channel (w_a, w_b). An odd last tap is paired with itself and weight
+ * 0. Returns the number of pairs. */
+static int32_t build_table(const tml_dsp_conv *c, const dw_group *g, int32_t fy0, int32_t fy1, int32_t fx0,
+    int32_t fx1, int32_t *table) {
+    int32_t n = 0;
+    int32_t pending = -1, pending_off = 0;
+    for (int32_t fy = fy0; fy < fy1; fy++) {
+        for (int32_t fx = fx0; fx < fx1; fx++) {
+            const int32_t t = fy * c->f_w + fx;
+            const int32_t off = (c->dilation_h * fy * c->in_w + c->dilation_w * fx) * c->in_c;
+            if (pending < 0) {
+                pending = t;
+                pending_off = off;
+                continue;
+            }
+            const uint32_t a01 = g->w01[pending], a23 = g->w23[pending], b01 = g->w01[t], b23 = g->w23[t];
+            int32_t *e = table + 6 * n++;
+            e[0] = pending_off;
+            e[1] = off;
+            e[2] = (int32_t)((a01 & 0xFFFFu) | (b01 << 16));
+            e[3] = (int32_t)((b01 & 0xFFFF0000u) | (a01 >> 16));
+            e[4] = (int32_t)((a23 & 0xFFFFu) | (b23 << 16));
+            e[5] = (int32_t)((b23 & 0xFFFF0000u) | (a23 >> 16));
+            pending = -1;
+        }
+    }
+    if (pending >= 0) {
+        const uint32_t a01 = g->w01[pending], a23 = g->w23[pending];
+        int32_t *e = table + 6 * n++;
+        e[0] = pending_off;
+        e[1] = pending_off;
+        e[2] = (int32_t)(a01 & 0xFFFFu);
+        e[3] = (int32_t)(a01 >> 16);
+        e[4] = (int32_t)(a23 & 0xFFFFu);
+        e[5] = (int32_t)(a23 >> 16);
+    }
+    return n;
 }
 
 /* The group's requantization, in locals (stores through int8_t pointers
@@ -190,118 +210,106 @@ typedef struct {
  * activation range, 0 tml_mbqm's general form. The fast forms store the
  * four bytes in one unaligned STR. */
 static inline __attribute__((always_inline)) void store4(const tml_dsp_conv *c, const dw_rq *q, int32_t ch,
-    int32_t a0, int32_t a1, int32_t a2, int32_t a3, int8_t *out, int mode, const dsp_out_range *range) {
+    const int32_t *a, int8_t *out, int mode, const dsp_out_range *range) {
     if (mode != 0) {
         const int full = mode == 2;
-        const uint32_t v0 = (uint8_t)dsp_requantize_fast(a0, q->m0, q->r0, q->h0, range, full);
-        const uint32_t v1 = (uint8_t)dsp_requantize_fast(a1, q->m1, q->r1, q->h1, range, full);
-        const uint32_t v2 = (uint8_t)dsp_requantize_fast(a2, q->m2, q->r2, q->h2, range, full);
-        const uint32_t v3 = (uint8_t)dsp_requantize_fast(a3, q->m3, q->r3, q->h3, range, full);
+        const uint32_t v0 = (uint8_t)dsp_requantize_fast(a[0], q->m0, q->r0, q->h0, range, full);
+        const uint32_t v1 = (uint8_t)dsp_requantize_fast(a[1], q->m1, q->r1, q->h1, range, full);
+        const uint32_t v2 = (uint8_t)dsp_requantize_fast(a[2], q->m2, q->r2, q->h2, range, full);
+        const uint32_t v3 = (uint8_t)dsp_requantize_fast(a[3], q->m3, q->r3, q->h3, range, full);
         const uint32_t word = v0 | (v1 << 8) | (v2 << 16) | (v3 << 24);
         memcpy(out, &word, 4);
         return;
     }
-    const int32_t acc[4] = {a0, a1, a2, a3};
     for (int32_t k = 0; k < 4; k++) {
         dsp_requant r;
         dsp_requant_init(&r, c->multiplier[(ch + k) * c->step], c->shift[(ch + k) * c->step]);
-        out[k] = (int8_t)dsp_requantize(&r, acc[k], c->output_offset, c->act_min, c->act_max);
+        out[k] = (int8_t)dsp_requantize(&r, a[k], c->output_offset, c->act_min, c->act_max);
     }
+}
+
+/* Where the output pixels of one row or column share their taps inside the
+ * input: [begin, end) of output indexes with the same tap range. */
+static inline __attribute__((always_inline)) int32_t same_range_end(int32_t o, int32_t n, int32_t stride,
+    int32_t pad, int32_t dil, int32_t f, int32_t in) {
+    int32_t first, end;
+    tap_range(o * stride - pad, dil, f, in, &first, &end);
+    int32_t e = o + 1;
+    for (; e < n; e++) {
+        int32_t f2, e2;
+        tap_range(e * stride - pad, dil, f, in, &f2, &e2);
+        if (f2 != first || e2 != end) {
+            break;
+        }
+    }
+    return e;
 }
 
 static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv *c, const int8_t *input,
     const int8_t *filter, const int32_t *bias, int8_t *output, int mode, const dsp_out_range *range_in) {
     const dsp_out_range range = *range_in;
     const int32_t channels = c->in_c;
-    const int32_t f_w = c->f_w, in_w = c->in_w, in_h = c->in_h, out_w = c->out_w, out_h = c->out_h;
-    const int32_t stride_w = c->stride_w, stride_h = c->stride_h, pad_w = c->pad_w, pad_h = c->pad_h;
-    const int32_t dil_w = c->dilation_w, dil_h = c->dilation_h, f_h = c->f_h;
-    const int32_t taps = f_h * f_w;
-    const int32_t pairs = (taps + 1) / 2;
+    const int32_t in_w = c->in_w, in_h = c->in_h, out_w = c->out_w, out_h = c->out_h;
+    const int32_t taps = c->f_h * c->f_w;
     const int32_t offsets = dsp_pair(c->input_offset);
-    /* Byte offsets of the taps' input pixels from the window's corner, for
-     * interior pixels; an odd last tap is paired with itself (weight 0). */
+    const int32_t row_step = c->stride_h * in_w * channels, col_step = c->stride_w * channels;
+    const int32_t out_row = out_w * channels;
     dw_group g;
-    for (int32_t t = 0; t < 2 * pairs; t++) {
-        const int32_t tap = t < taps ? t : taps - 1;
-        const int32_t fy = tap / f_w, fx = tap % f_w;
-        g.pair[t >> 1][t & 1] = (dil_h * fy * in_w + dil_w * fx) * channels;
-    }
-    /* Output rows and columns whose window lies inside the input. */
-    int32_t oy_lo = 0, oy_hi = 0, ox_lo = 0, ox_hi = 0;
-    for (int32_t oy = out_h - 1; oy >= 0; oy--) {
-        const int32_t y0 = oy * stride_h - pad_h;
-        if (y0 >= 0 && y0 + (f_h - 1) * dil_h < in_h) {
-            oy_lo = oy;
-            oy_hi = oy_hi == 0 ? oy + 1 : oy_hi;
-        }
-    }
-    for (int32_t ox = out_w - 1; ox >= 0; ox--) {
-        const int32_t x0 = ox * stride_w - pad_w;
-        if (x0 >= 0 && x0 + (f_w - 1) * dil_w < in_w) {
-            ox_lo = ox;
-            ox_hi = ox_hi == 0 ? ox + 1 : ox_hi;
-        }
-    }
-    const int32_t px_step = stride_w * channels;
-    const int32_t tap_step = dil_w * channels;
+    int32_t table[6 * DW_MAX_PAIRS];
+    int32_t sums[4 * DW_RUN];
     for (int32_t ch = 0; ch + 4 <= channels; ch += 4) {
         prepare_group(c, filter, bias, ch, taps, &g);
         const dw_rq q = {g.multiplier[0], g.multiplier[1], g.multiplier[2], g.multiplier[3], g.right[0], g.right[1],
             g.right[2], g.right[3], g.half[0], g.half[1], g.half[2], g.half[3]};
-        const int32_t b0 = g.bias[0], b1 = g.bias[1], b2 = g.bias[2], b3 = g.bias[3];
-        for (int32_t b = 0; b < c->batches; b++) {
-            const int8_t *in_batch = input + b * in_h * in_w * channels + ch;
-            int8_t *out = output + b * out_h * out_w * channels + ch;
-            for (int32_t oy = 0; oy < out_h; oy++) {
-                const int32_t in_y0 = oy * stride_h - pad_h;
-                int32_t fy_first, fy_end;
-                tap_range(in_y0, dil_h, f_h, in_h, &fy_first, &fy_end);
-                const int row_inside = oy >= oy_lo && oy < oy_hi;
-                for (int32_t ox = 0; ox < out_w; ox++, out += channels) {
-                    const int32_t in_x0 = ox * stride_w - pad_w;
-                    if (row_inside && ox >= ox_lo && ox < ox_hi) {
-                        /* Interior: a run of pixels, taps in pairs, DW_RUN at a time. */
-                        const int8_t *px = in_batch + (in_y0 * in_w + in_x0) * channels;
-                        const int32_t bias4[4] = {b0, b1, b2, b3};
-                        int32_t left = ox_hi - ox;
-                        while (left > 0) {
+        /* Rectangles of output pixels with the same taps inside the input
+         * (for SAME padding: the corners, the edges and the interior); one
+         * table each, then runs of pixels along the rectangle's longer side. */
+        for (int32_t oy0 = 0; oy0 < out_h;) {
+            const int32_t oy1 = same_range_end(oy0, out_h, c->stride_h, c->pad_h, c->dilation_h, c->f_h, in_h);
+            const int32_t in_y0 = oy0 * c->stride_h - c->pad_h;
+            int32_t fy0, fy1;
+            tap_range(in_y0, c->dilation_h, c->f_h, in_h, &fy0, &fy1);
+            for (int32_t ox0 = 0; ox0 < out_w;) {
+                const int32_t ox1 = same_range_end(ox0, out_w, c->stride_w, c->pad_w, c->dilation_w, c->f_w, in_w);
+                const int32_t in_x0 = ox0 * c->stride_w - c->pad_w;
+                int32_t fx0, fx1;
+                tap_range(in_x0, c->dilation_w, c->f_w, in_w, &fx0, &fx1);
+                const int32_t pairs = build_table(c, &g, fy0, fy1, fx0, fx1, table);
+                /* along rows (the common case) or, for a rectangle one pixel
+                 * wide, down its column */
+                const int down = ox1 - ox0 == 1 && oy1 - oy0 > 1;
+                const int32_t lines = down ? 1 : oy1 - oy0;
+                const int32_t length = down ? oy1 - oy0 : ox1 - ox0;
+                const int32_t in_step = down ? row_step : col_step;
+                const int32_t out_step = down ? out_row : channels;
+                for (int32_t b = 0; b < c->batches; b++) {
+                    /* the window corner may lie outside the input (padding):
+                     * the table's offsets only reach taps inside */
+                    const int8_t *in_batch = input + b * in_h * in_w * channels + ch;
+                    for (int32_t l = 0; l < lines; l++) {
+                        const int32_t oy = oy0 + l;
+                        const int8_t *px = in_batch + ((oy * c->stride_h - c->pad_h) * in_w + in_x0) * channels;
+                        int8_t *out = output + ((b * out_h + oy) * out_w + ox0) * channels + ch;
+                        for (int32_t left = length; left > 0;) {
                             const int32_t n = left < DW_RUN ? left : DW_RUN;
-                            int32_t sums[4 * DW_RUN];
-                            tml_dw_dsp_run(px, &g.pair[0][0], pairs, offsets, sums, n, px_step, bias4);
-                            for (int32_t k = 0; k < n; k++, out += channels) {
-                                const int32_t *a = sums + 4 * k;
-                                store4(c, &q, ch, a[0], a[1], a[2], a[3], out, mode, &range);
+                            if (pairs > 0) {
+                                tml_dw_dsp_run(px, table, pairs, offsets, sums, n, in_step, g.bias);
+                            } else {
+                                for (int32_t k = 0; k < 4 * n; k++) {
+                                    sums[k] = g.bias[k & 3];
+                                }
                             }
-                            px += n * px_step;
+                            for (int32_t k = 0; k < n; k++, out += out_step) {
+                                store4(c, &q, ch, sums + 4 * k, out, mode, &range);
+                            }
+                            px += n * in_step;
                             left -= n;
                         }
-                        ox = ox_hi - 1;
-                        out -= channels; /* the loop's increment */
-                        continue;
                     }
-                    /* Border: the taps inside the input, one at a time. */
-                    int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
-                    int32_t fx_first, fx_end;
-                    tap_range(in_x0, dil_w, f_w, in_w, &fx_first, &fx_end);
-                    for (int32_t fy = fy_first; fy < fy_end; fy++) {
-                        const int8_t *xp =
-                            in_batch + ((in_y0 + dil_h * fy) * in_w + in_x0 + dil_w * fx_first) * channels;
-                        const int32_t *w = g.single[fy * f_w + fx_first];
-                        for (int32_t fx = fx_end - fx_first; fx > 0; fx--) {
-                            const uint32_t v = dsp_load32(xp);
-                            xp += tap_step;
-                            const int32_t xl = dsp_sxtab16(offsets, v), xh = dsp_sxtab16_ror8(offsets, v);
-                            a0 = smlabb(xl, w[0], a0);
-                            a2 = smlatt(xl, w[0], a2);
-                            a1 = smlabb(xh, w[1], a1);
-                            a3 = smlatt(xh, w[1], a3);
-                            w += 2;
-                        }
-                    }
-                    store4(c, &q, ch, a0, a1, a2, a3, out, mode, &range);
                 }
+                ox0 = ox1;
             }
+            oy0 = oy1;
         }
     }
 }
