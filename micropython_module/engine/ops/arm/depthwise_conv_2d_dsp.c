@@ -101,6 +101,79 @@ __asm__(".syntax unified\n"
         ".size tml_dw_dsp_run, .-tml_dw_dsp_run\n"
         ".text\n");
 
+/*
+ * tml_dw_dsp_run followed by the requantization of the common case (every
+ * channel in dsp.h's fast form, output range all of int8), written straight
+ * to `out` (4 bytes per pixel, `out_step` bytes apart). The weights of
+ * `table` and `bias4` are doubled: the sum is then 2 acc, the QADD(acc, acc)
+ * of dsp_requantize_fast, exactly, because run_groups uses this only when
+ * |bias| < 2^29 (and |sum of the taps| < 36 * 255 * 128 < 2^21), and
+ * kq[3 q ..] = (multiplier, K, right) per channel with K = 2^(right-1) +
+ * zero point * 2^right: with |s| < 2^30 neither QADD of the fast form
+ * saturates, and adding zero point * 2^right before the shift is adding the
+ * zero point after it. 7 instructions per output byte.
+ */
+void tml_dw_dsp_run_q(const int8_t *px, const int32_t *table, int32_t pairs, int32_t offsets, int8_t *out,
+    int32_t npix, int32_t px_step, const int32_t *bias4, int32_t out_step, const int32_t *kq);
+#define DW_REQUANT_CHANNEL(acc, at)                                                                            \
+    "    ldm r1!, {r8-r10}\n"                                                                                  \
+    "    smmulr " acc ", " acc ", r8\n"                                                                        \
+    "    add r11, " acc ", r9\n"                                                                               \
+    "    add r11, r11, " acc ", asr #31\n"                                                                     \
+    "    asr r11, r11, r10\n"                                                                                  \
+    "    ssat r11, #8, r11\n"                                                                                  \
+    "    strb r11, [lr, #" at "]\n"
+__asm__(".syntax unified\n"
+        ".section .text.tml_dw_dsp_run_q,\"ax\",%progbits\n"
+        ".balign 4\n"
+        ".global tml_dw_dsp_run_q\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".type tml_dw_dsp_run_q, %function\n"
+        "tml_dw_dsp_run_q:\n"
+        "    push {r4-r11, lr}\n"
+        "    push {r1, r2}\n"        /* [sp] table, [sp, #4] pairs */
+        "    ldr lr, [sp, #44]\n"    /* out; [sp, #48] npix, #52 px_step, #56 bias4, #60 out_step, #64 kq */
+        "2:\n"
+        "    ldr r8, [sp, #56]\n"
+        "    ldm r8, {r4-r7}\n"
+        "    ldrd r1, r2, [sp]\n"
+        "1:\n"
+        "    ldrd r8, r9, [r1], #8\n"
+        "    ldr r8, [r0, r8]\n"
+        "    ldr r9, [r0, r9]\n"
+        "    pkhbt r10, r8, r9, lsl #16\n"
+        "    pkhtb r9, r9, r8, asr #16\n"
+        "    ldrd r11, r12, [r1], #8\n"
+        "    sxtab16 r8, r3, r10\n"
+        "    smlad r4, r8, r11, r4\n"
+        "    sxtab16 r8, r3, r10, ror #8\n"
+        "    smlad r5, r8, r12, r5\n"
+        "    ldrd r11, r12, [r1], #8\n"
+        "    sxtab16 r8, r3, r9\n"
+        "    smlad r6, r8, r11, r6\n"
+        "    sxtab16 r8, r3, r9, ror #8\n"
+        "    smlad r7, r8, r12, r7\n"
+        "    subs r2, r2, #1\n"
+        "    bne 1b\n"
+        "    ldr r1, [sp, #64]\n"
+        DW_REQUANT_CHANNEL("r4", "0")
+        DW_REQUANT_CHANNEL("r5", "1")
+        DW_REQUANT_CHANNEL("r6", "2")
+        DW_REQUANT_CHANNEL("r7", "3")
+        "    ldr r8, [sp, #60]\n"
+        "    add lr, lr, r8\n"
+        "    ldr r8, [sp, #52]\n"
+        "    add r0, r0, r8\n"
+        "    ldr r8, [sp, #48]\n"
+        "    subs r8, r8, #1\n"
+        "    str r8, [sp, #48]\n"
+        "    bne 2b\n"
+        "    add sp, sp, #8\n"
+        "    pop {r4-r11, pc}\n"
+        ".size tml_dw_dsp_run_q, .-tml_dw_dsp_run_q\n"
+        ".text\n");
+
 /* tml_conv_tap_range without its 64-bit arithmetic for dilation 1 (the
  * common case; the shapes are small enough that int32 does not overflow). */
 static inline __attribute__((always_inline)) void tap_range(int32_t origin, int32_t dilation, int32_t filter,
@@ -134,17 +207,27 @@ static int32_t channel_sum(const tml_dsp_conv *c, const int8_t *in_batch, const 
 
 /* What one group of four channels needs, prepared once per group. */
 typedef struct {
-    uint32_t w01[DW_MAX_TAPS], w23[DW_MAX_TAPS]; /* per tap: int16 (w0, w1) and (w2, w3) */
+    /* per tap: int16 (w0, w1) and (w2, w3), times 2 when `doubled` */
+    uint32_t w01[DW_MAX_TAPS], w23[DW_MAX_TAPS];
     int32_t bias[4];
     int32_t multiplier[4], right[4], half[4];
+    int32_t bias2[4]; /* tml_dw_dsp_run_q: doubled bias, (multiplier, K, right) per channel */
+    int32_t kq[12];
+    int doubled;      /* tml_dw_dsp_run_q applies (mode 2 and |bias| < 2^29) */
 } dw_group;
 
 static void prepare_group(const tml_dsp_conv *c, const int8_t *filter, const int32_t *bias, int32_t ch,
-    int32_t taps, dw_group *g) {
+    int32_t taps, int mode, dw_group *g) {
+    g->doubled = mode == 2;
+    for (int32_t q = 0; q < 4; q++) {
+        const int32_t bq = bias != 0 ? bias[ch + q] : 0;
+        g->doubled &= bq < ((int32_t)1 << 29) && bq > -((int32_t)1 << 29);
+    }
+    const int32_t scale = g->doubled ? 2 : 1;
     for (int32_t t = 0; t < taps; t++) {
         const int8_t *w = filter + t * c->out_c + ch;
-        g->w01[t] = ((uint32_t)w[0] & 0xFFFFu) | ((uint32_t)w[1] << 16);
-        g->w23[t] = ((uint32_t)w[2] & 0xFFFFu) | ((uint32_t)w[3] << 16);
+        g->w01[t] = ((uint32_t)(scale * w[0]) & 0xFFFFu) | ((uint32_t)(scale * w[1]) << 16);
+        g->w23[t] = ((uint32_t)(scale * w[2]) & 0xFFFFu) | ((uint32_t)(scale * w[3]) << 16);
     }
     for (int32_t q = 0; q < 4; q++) {
         g->bias[q] = bias != 0 ? bias[ch + q] : 0;
@@ -154,27 +237,37 @@ static void prepare_group(const tml_dsp_conv *c, const int8_t *filter, const int
         g->right[q] = r.right;
         g->half[q] = r.half;
     }
+    for (int32_t q = 0; q < 4; q++) {
+        g->bias2[q] = g->doubled ? 2 * g->bias[q] : 0;
+        g->kq[3 * q] = g->multiplier[q];
+        g->kq[3 * q + 1] = g->half[q] + c->output_offset * (int32_t)((uint32_t)1 << (g->right[q] & 31));
+        g->kq[3 * q + 2] = g->right[q];
+    }
 }
 
 /* The table of tml_dw_dsp_run for the taps fy in [fy0, fy1), fx in [fx0,
  * fx1) (those inside the input for a region of output pixels): per pair the
  * byte offsets of the two taps' input words from the window's corner, then
  * per channel (w_a, w_b). An odd last tap is paired with itself and weight
- * 0. Returns the number of pairs. */
+ * 0. Offsets are from the first tap (fy0, fx0), inside the input. The
+ * weights are the group's (doubled for tml_dw_dsp_run_q). Returns the number
+ * of pairs. */
 static int32_t build_table(const tml_dsp_conv *c, const dw_group *g, int32_t fy0, int32_t fy1, int32_t fx0,
     int32_t fx1, int32_t *table) {
+    const int32_t base = (c->dilation_h * fy0 * c->in_w + c->dilation_w * fx0) * c->in_c;
     int32_t n = 0;
     int32_t pending = -1, pending_off = 0;
     for (int32_t fy = fy0; fy < fy1; fy++) {
         for (int32_t fx = fx0; fx < fx1; fx++) {
             const int32_t t = fy * c->f_w + fx;
-            const int32_t off = (c->dilation_h * fy * c->in_w + c->dilation_w * fx) * c->in_c;
+            const int32_t off = (c->dilation_h * fy * c->in_w + c->dilation_w * fx) * c->in_c - base;
             if (pending < 0) {
                 pending = t;
                 pending_off = off;
                 continue;
             }
-            const uint32_t a01 = g->w01[pending], a23 = g->w23[pending], b01 = g->w01[t], b23 = g->w23[t];
+            const uint32_t a01 = g->w01[pending], a23 = g->w23[pending];
+            const uint32_t b01 = g->w01[t], b23 = g->w23[t];
             int32_t *e = table + 6 * n++;
             e[0] = pending_off;
             e[1] = off;
@@ -258,7 +351,7 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
     int32_t table[6 * DW_MAX_PAIRS];
     int32_t sums[4 * DW_RUN];
     for (int32_t ch = 0; ch + 4 <= channels; ch += 4) {
-        prepare_group(c, filter, bias, ch, taps, &g);
+        prepare_group(c, filter, bias, ch, taps, mode, &g);
         const dw_rq q = {g.multiplier[0], g.multiplier[1], g.multiplier[2], g.multiplier[3], g.right[0], g.right[1],
             g.right[2], g.right[3], g.half[0], g.half[1], g.half[2], g.half[3]};
         /* Rectangles of output pixels with the same taps inside the input
@@ -283,17 +376,28 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
                 const int32_t in_step = down ? row_step : col_step;
                 const int32_t out_step = down ? out_row : channels;
                 for (int32_t b = 0; b < c->batches; b++) {
-                    /* the window corner may lie outside the input (padding):
-                     * the table's offsets only reach taps inside */
                     const int8_t *in_batch = input + b * in_h * in_w * channels + ch;
                     for (int32_t l = 0; l < lines; l++) {
                         const int32_t oy = oy0 + l;
-                        const int8_t *px = in_batch + ((oy * c->stride_h - c->pad_h) * in_w + in_x0) * channels;
                         int8_t *out = output + ((b * out_h + oy) * out_w + ox0) * channels + ch;
+                        /* the first tap inside the input (offsets of the table are from it) */
+                        const int8_t *px = in_batch;
+                        if (pairs > 0) {
+                            px += ((oy * c->stride_h - c->pad_h + c->dilation_h * fy0) * in_w + in_x0 +
+                                      c->dilation_w * fx0) * channels;
+                        }
                         for (int32_t left = length; left > 0;) {
                             const int32_t n = left < DW_RUN ? left : DW_RUN;
+                            left -= n;
+                            if (pairs > 0 && g.doubled) {
+                                tml_dw_dsp_run_q(px, table, pairs, offsets, out, n, in_step, g.bias2, out_step, g.kq);
+                                out += n * out_step;
+                                px += n * in_step;
+                                continue;
+                            }
                             if (pairs > 0) {
                                 tml_dw_dsp_run(px, table, pairs, offsets, sums, n, in_step, g.bias);
+                                px += n * in_step;
                             } else {
                                 for (int32_t k = 0; k < 4 * n; k++) {
                                     sums[k] = g.bias[k & 3];
@@ -302,8 +406,6 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
                             for (int32_t k = 0; k < n; k++, out += out_step) {
                                 store4(c, &q, ch, sums + 4 * k, out, mode, &range);
                             }
-                            px += n * in_step;
-                            left -= n;
                         }
                     }
                 }
