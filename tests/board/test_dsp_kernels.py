@@ -50,6 +50,7 @@ class Conv:
     depth_multiplier: int = 1
     groups: int = 1
     output_scale_factor: float = 1.0  # scales the output scale (moves the requantization shift)
+    bias_range: int = 20000  # biases drawn from [-bias_range, bias_range]
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def conv_model(c: Conv) -> bytes:
         input_scale * float(np.mean(weight_scales)) * 100.0 * math.sqrt(taps) * c.output_scale_factor
     )
     weights = rng.integers(-127, 128, filter_shape).astype(np.int8)
-    bias = rng.integers(-20000, 20001, out_c).astype(np.int32)
+    bias = rng.integers(-c.bias_range, c.bias_range + 1, out_c).astype(np.int32)
     bias_scales = [input_scale * s for s in weight_scales]
     qdim = 3 if c.depthwise else 0
     inputs = [
@@ -234,6 +235,33 @@ DW_CASES = [
     Conv("dw relu6", (1, 6, 6, 8), depthwise=True, activation="RELU6"),
     Conv("dw shift >= 0", (1, 5, 5, 8), depthwise=True, output_scale_factor=1e-4),
     Conv("dw depth multiplier 2", (1, 5, 5, 4), depthwise=True, depth_multiplier=2),  # reference
+    # the region tables of depthwise_conv_2d_dsp.c: corners, edges, interior, odd tap counts
+    Conv("dw kws-like 25x5x64", (1, 25, 5, 64), depthwise=True, activation="RELU", output_zero_point=-128),
+    Conv("dw channels 5", (1, 7, 6, 5), depthwise=True),  # one group + 1 channel
+    Conv(
+        "dw channels 7 stride 2 valid", (1, 9, 9, 7), (3, 3), stride=(2, 2), padding="VALID", depthwise=True
+    ),
+    Conv("dw 1x3 odd taps", (1, 5, 9, 8), (1, 3), depthwise=True),  # 3 taps: last paired with itself
+    Conv("dw 2x3 stride 1x2", (1, 6, 9, 8), (2, 3), stride=(1, 2), depthwise=True),
+    Conv("dw 5x5 on 3x3 input", (1, 3, 3, 4), (5, 5), depthwise=True),  # every pixel a border
+    Conv("dw 6x6 (36 taps)", (1, 8, 8, 4), (6, 6), depthwise=True),
+    Conv("dw 7x7 (49 taps, reference)", (1, 8, 8, 4), (7, 7), depthwise=True),
+    Conv("dw dilated 2x1 stride 2", (1, 11, 9, 8), (3, 3), stride=(2, 2), dilation=(2, 1), depthwise=True),
+    Conv("dw dilated 3 small input", (1, 4, 5, 4), (3, 3), dilation=(3, 3), depthwise=True),
+    Conv("dw relu6 per tensor batches", (2, 6, 5, 12), depthwise=True, activation="RELU6", per_channel=False),
+    Conv(
+        "dw zero points 127/-128", (1, 6, 6, 8), depthwise=True, input_zero_point=127, output_zero_point=-128
+    ),
+    Conv("dw bias beyond 2^29", (1, 6, 6, 8), depthwise=True, bias_range=2**30, output_scale_factor=1e3),
+    Conv("dw shift < -20", (1, 5, 5, 8), depthwise=True, output_scale_factor=1e5),
+    Conv(
+        "dw multiplier 8 stride 2 (micro_speech)",
+        (1, 9, 8, 1),
+        (4, 3),
+        stride=(2, 2),
+        depthwise=True,
+        depth_multiplier=8,
+    ),  # reference
 ]
 
 FC_CASES = [
@@ -249,6 +277,14 @@ FC_CASES = [
     Fc("fc relu", 1, 64, 8, activation="RELU", output_zero_point=-20),
     Fc("fc zero points", 1, 64, 8, input_zero_point=-128, output_zero_point=127),
     Fc("fc shift >= 0", 1, 16, 4, output_scale_factor=1e-4),
+    # four units a turn in fully_connected_dsp.c: units mod 4, odd block counts, tails, no blocks
+    Fc("fc 640x128 (ad01)", 1, 640, 128),
+    Fc("fc units 5 depth 10", 1, 10, 5),  # a group of 4 + 1 unit, tail 2
+    Fc("fc units 7 depth 12", 1, 12, 7),  # 3 blocks (odd: enters the second half)
+    Fc("fc units 4 depth 3", 1, 3, 4),  # no whole block
+    Fc("fc units 9 weights zero point", 2, 21, 9, weight_zero_point=-5),
+    Fc("fc per channel 13 units relu6", 1, 20, 13, per_channel=True, activation="RELU6"),
+    Fc("fc batches 3 depth 13", 3, 13, 6, input_zero_point=127, output_zero_point=-128),
 ]
 
 CASES = [(c.name, conv_model(c)) for c in CONV_CASES + DW_CASES] + [(c.name, fc_model(c)) for c in FC_CASES]
