@@ -338,6 +338,188 @@ static inline __attribute__((always_inline)) int32_t same_range_end(int32_t o, i
     return e;
 }
 
+/*
+ * The staged path, for filters 3 or 4 rows high and 3 wide (KWS's 3x3),
+ * undilated columns, requantized by the assembly (dw_group.doubled): the
+ * group's input is widened once into int16 pairs of two rows, so that each
+ * MAC is half an SMLAD on values loaded as they are (LDM), with no packing
+ * per output pixel. Row pair r holds, per input column x (padding included)
+ * and channel q, (x[r][x][q] + zp, x[r + dil_h][x][q] + zp), 16 bytes a
+ * column; lanes outside the input are 0 (input and zero point both left
+ * out), so padding costs nothing. An output row sums row pairs y0 and y0 + 2
+ * dil_h against the weight pairs (2 w[0][kx], 2 w[1][kx]) and (2 w[2][kx],
+ * 2 w[3][kx] or 0). Row pairs live in a ring of `slots` (more than the span
+ * of the filter rows, so the two of one output row never share a slot),
+ * tagged with their row, and are reused by the next output rows. Stack: the
+ * ring, at most DW_STAGE_BYTES.
+ */
+#define DW_STAGE_BYTES 1024
+
+typedef struct {
+    int32_t x_lo, wp, slots;
+} dw_stage_geo;
+
+static int stage_geometry(const tml_dsp_conv *c, dw_stage_geo *s) {
+    if (c->f_w != 3 || (c->f_h != 3 && c->f_h != 4) || c->dilation_w != 1) {
+        return 0;
+    }
+    s->x_lo = -c->pad_w;
+    const int64_t x_hi = (int64_t)(c->out_w - 1) * c->stride_w - c->pad_w + 3;
+    const int64_t wp = x_hi - s->x_lo;
+    const int64_t slots = (int64_t)(c->f_h - 1) * c->dilation_h + 2;
+    if (wp < 1 || slots * wp * 16 > DW_STAGE_BYTES) {
+        return 0;
+    }
+    s->wp = (int32_t)wp;
+    s->slots = (int32_t)slots;
+    return 1;
+}
+
+/* Row pair r of the group (channels ch .. ch + 3 of in_batch) into dst. */
+static void stage_row(const tml_dsp_conv *c, const int8_t *in_batch, int32_t r, const dw_stage_geo *s,
+    int32_t *dst) {
+    const int32_t rb = r + c->dilation_h;
+    const int a_in = r >= 0 && r < c->in_h, b_in = rb >= 0 && rb < c->in_h;
+    const uint32_t zp = (uint32_t)c->input_offset & 0xFFFFu;
+    const int32_t offs = (int32_t)((a_in ? zp : 0u) | (b_in ? zp << 16 : 0u));
+    const int8_t *pa = a_in ? in_batch + r * c->in_w * c->in_c : 0;
+    const int8_t *pb = b_in ? in_batch + rb * c->in_w * c->in_c : 0;
+    for (int32_t i = 0; i < s->wp; i++, dst += 4) {
+        const int32_t x = s->x_lo + i;
+        if (x < 0 || x >= c->in_w) {
+            dst[0] = dst[1] = dst[2] = dst[3] = 0;
+            continue;
+        }
+        const uint32_t A = a_in ? dsp_load32(pa + x * c->in_c) : 0u;
+        const uint32_t B = b_in ? dsp_load32(pb + x * c->in_c) : 0u;
+        const uint32_t lo = (A & 0xFFFFu) | (B << 16); /* [a0 a1 b0 b1] */
+        const uint32_t hi = (B & 0xFFFF0000u) | (A >> 16); /* [a2 a3 b2 b3] */
+        dst[0] = dsp_sxtab16(offs, lo);
+        dst[1] = dsp_sxtab16_ror8(offs, lo);
+        dst[2] = dsp_sxtab16(offs, hi);
+        dst[3] = dsp_sxtab16_ror8(offs, hi);
+    }
+}
+
+/* What tml_dw_dsp_rows3 reads and advances (offsets fixed by the assembly). */
+typedef struct {
+    const int32_t *row0, *row1; /* 0, 4: the two row pairs at the pixel's first column */
+    const int32_t *w;           /* 8: 6 x 4 weight pairs */
+    const int32_t *bias2;       /* 12 */
+    int8_t *out;                /* 16 */
+    int32_t npix;               /* 20: >= 1 */
+    int32_t px_bytes;           /* 24: 16 x stride_w */
+    int32_t out_step;           /* 28 */
+    const int32_t *kq;          /* 32 */
+} dw_rows3_args;
+
+/* One output row of the staged path: per pixel 6 x (two LDM, four SMLAD),
+ * then tml_dw_dsp_run_q's requantization. All 14 registers hold the sums,
+ * four inputs, four weights and the two pointers; the rest stays in *args. */
+void tml_dw_dsp_rows3(dw_rows3_args *args);
+#define DW_MAC3                                                                                                \
+    "    ldm r12!, {r8-r11}\n"                                                                                 \
+    "    ldm lr!, {r0-r3}\n"                                                                                   \
+    "    smlad r4, r8, r0, r4\n"                                                                               \
+    "    smlad r5, r9, r1, r5\n"                                                                               \
+    "    smlad r6, r10, r2, r6\n"                                                                              \
+    "    smlad r7, r11, r3, r7\n"
+#define DW_RQ(acc, dst)                                                                                        \
+    "    ldm r12!, {r0-r2}\n"                                                                                  \
+    "    smmulr " acc ", " acc ", r0\n"                                                                        \
+    "    add " dst ", " acc ", r1\n"                                                                           \
+    "    add " dst ", " dst ", " acc ", asr #31\n"                                                             \
+    "    asr " dst ", " dst ", r2\n"                                                                           \
+    "    ssat " dst ", #8, " dst "\n"
+__asm__(".syntax unified\n"
+        ".section .text.tml_dw_dsp_rows3,\"ax\",%progbits\n"
+        ".balign 4\n"
+        ".global tml_dw_dsp_rows3\n"
+        ".thumb\n"
+        ".thumb_func\n"
+        ".type tml_dw_dsp_rows3, %function\n"
+        "tml_dw_dsp_rows3:\n"
+        "    push {r4-r11, lr}\n"
+        "    push {r0}\n"
+        "2:\n"
+        "    ldr lr, [sp]\n"
+        "    ldr r12, [lr, #12]\n"
+        "    ldm r12, {r4-r7}\n"
+        "    ldr r12, [lr, #0]\n"
+        "    ldr lr, [lr, #8]\n"
+        DW_MAC3 DW_MAC3 DW_MAC3
+        "    ldr r12, [sp]\n"
+        "    ldr r12, [r12, #4]\n"
+        DW_MAC3 DW_MAC3 DW_MAC3
+        "    ldr lr, [sp]\n"
+        "    ldr r12, [lr, #32]\n"
+        DW_RQ("r4", "r3") DW_RQ("r5", "r8") DW_RQ("r6", "r9") DW_RQ("r7", "r10")
+        "    ldr r12, [lr, #16]\n"
+        "    strb r3, [r12]\n"
+        "    strb r8, [r12, #1]\n"
+        "    strb r9, [r12, #2]\n"
+        "    strb r10, [r12, #3]\n"
+        "    ldr r11, [lr, #28]\n"
+        "    add r12, r12, r11\n"
+        "    str r12, [lr, #16]\n"
+        "    ldr r11, [lr, #24]\n"
+        "    ldrd r0, r1, [lr]\n"
+        "    add r0, r0, r11\n"
+        "    add r1, r1, r11\n"
+        "    strd r0, r1, [lr]\n"
+        "    ldr r0, [lr, #20]\n"
+        "    subs r0, r0, #1\n"
+        "    str r0, [lr, #20]\n"
+        "    bne 2b\n"
+        "    add sp, sp, #4\n"
+        "    pop {r4-r11, pc}\n"
+        ".size tml_dw_dsp_rows3, .-tml_dw_dsp_rows3\n"
+        ".text\n");
+
+static void staged_group(const tml_dsp_conv *c, const dw_stage_geo *s, const int8_t *input, const int8_t *filter,
+    int8_t *output, int32_t ch, const dw_group *g) {
+    const int32_t channels = c->in_c, wp4 = 4 * s->wp;
+    int32_t wpairs[6 * 4];
+    for (int32_t k = 0; k < 2; k++) {
+        for (int32_t kx = 0; kx < 3; kx++) {
+            const int8_t *wa = filter + ((2 * k) * 3 + kx) * c->out_c + ch;
+            const int8_t *wb = wa + 3 * c->out_c;
+            for (int32_t q = 0; q < 4; q++) {
+                const int32_t b = 2 * k + 1 < c->f_h ? wb[q] : 0;
+                wpairs[(k * 3 + kx) * 4 + q] =
+                    (int32_t)(((uint32_t)(2 * wa[q]) & 0xFFFFu) | ((uint32_t)(2 * b) << 16));
+            }
+        }
+    }
+    int32_t ring[DW_STAGE_BYTES / 4];
+    int32_t tag[DW_STAGE_BYTES / 16];
+    for (int32_t b = 0; b < c->batches; b++) {
+        const int8_t *in_batch = input + b * c->in_h * c->in_w * channels + ch;
+        for (int32_t i = 0; i < s->slots; i++) {
+            tag[i] = INT32_MIN;
+        }
+        for (int32_t oy = 0; oy < c->out_h; oy++) {
+            const int32_t y0 = oy * c->stride_h - c->pad_h;
+            const int32_t *rows[2];
+            for (int32_t k = 0; k < 2; k++) {
+                const int32_t r = y0 + 2 * k * c->dilation_h;
+                int32_t slot = r % s->slots;
+                slot += slot < 0 ? s->slots : 0;
+                int32_t *dst = ring + slot * wp4;
+                if (tag[slot] != r) {
+                    stage_row(c, in_batch, r, s, dst);
+                    tag[slot] = r;
+                }
+                rows[k] = dst;
+            }
+            dw_rows3_args a = {rows[0], rows[1], wpairs, g->bias2,
+                output + (b * c->out_h + oy) * c->out_w * channels + ch, c->out_w, 16 * c->stride_w, channels,
+                g->kq};
+            tml_dw_dsp_rows3(&a);
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv *c, const int8_t *input,
     const int8_t *filter, const int32_t *bias, int8_t *output, int mode, const dsp_out_range *range_in) {
     const dsp_out_range range = *range_in;
@@ -350,10 +532,16 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
     dw_group g;
     int32_t table[6 * DW_MAX_PAIRS];
     int32_t sums[4 * DW_RUN];
+    dw_stage_geo geo;
+    const int staged = mode == 2 && stage_geometry(c, &geo);
     for (int32_t ch = 0; ch + 4 <= channels; ch += 4) {
         prepare_group(c, filter, bias, ch, taps, mode, &g);
         const dw_rq q = {g.multiplier[0], g.multiplier[1], g.multiplier[2], g.multiplier[3], g.right[0], g.right[1],
             g.right[2], g.right[3], g.half[0], g.half[1], g.half[2], g.half[3]};
+        if (staged && g.doubled) {
+            staged_group(c, &geo, input, filter, output, ch, &g);
+            continue;
+        }
         /* Rectangles of output pixels with the same taps inside the input
          * (for SAME padding: the corners, the edges and the interior); one
          * table each, then runs of pixels along the rectangle's longer side. */
