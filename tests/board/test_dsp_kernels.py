@@ -241,6 +241,11 @@ DW_CASES = [
     Conv(
         "dw channels 7 stride 2 valid", (1, 9, 9, 7), (3, 3), stride=(2, 2), padding="VALID", depthwise=True
     ),
+    # the staged path (3-wide filters, 3 or 4 rows): row pairs, padding as zeros, the ring of row pairs
+    Conv("dw 4x3 staged", (1, 7, 6, 8), (4, 3), depthwise=True),
+    Conv("dw 4x3 dilated 3x1 staged", (1, 12, 3, 4), (4, 3), dilation=(3, 1), depthwise=True),
+    Conv("dw 3x3 stride 2x1 staged batches", (2, 8, 6, 12), (3, 3), stride=(2, 1), depthwise=True),
+    Conv("dw 3x3 wide row (not staged)", (1, 4, 40, 4), depthwise=True),  # ring larger than the stack budget
     Conv("dw 1x3 odd taps", (1, 5, 9, 8), (1, 3), depthwise=True),  # 3 taps: last paired with itself
     Conv("dw 2x3 stride 1x2", (1, 6, 9, 8), (2, 3), stride=(1, 2), depthwise=True),
     Conv("dw 5x5 on 3x3 input", (1, 3, 3, 4), (5, 5), depthwise=True),  # every pixel a border
