@@ -565,7 +565,7 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
     dw_group g;
     int32_t table[6 * DW_MAX_PAIRS];
     int32_t sums[4 * DW_RUN];
-    dw_stage_geo geo;
+    dw_stage_geo geo = {0, 0, 0};
     const int staged = mode == 2 && stage_geometry(c, &geo);
     for (int32_t ch = 0; ch + 4 <= channels; ch += 4) {
         prepare_group(c, filter, bias, ch, taps, mode, &g);
