@@ -234,7 +234,7 @@ DW_CASES = [
     Conv("dw batches", (2, 5, 5, 8), depthwise=True),
     Conv("dw relu6", (1, 6, 6, 8), depthwise=True, activation="RELU6"),
     Conv("dw shift >= 0", (1, 5, 5, 8), depthwise=True, output_scale_factor=1e-4),
-    Conv("dw depth multiplier 2", (1, 5, 5, 4), depthwise=True, depth_multiplier=2),  # reference
+    Conv("dw depth multiplier 2", (1, 5, 5, 4), depthwise=True, depth_multiplier=2),  # reference kernel
     # the region tables of depthwise_conv_2d_dsp.c: corners, edges, interior, odd tap counts
     Conv("dw kws-like 25x5x64", (1, 25, 5, 64), depthwise=True, activation="RELU", output_zero_point=-128),
     Conv("dw channels 5", (1, 7, 6, 5), depthwise=True),  # one group + 1 channel
@@ -266,7 +266,42 @@ DW_CASES = [
         stride=(2, 2),
         depthwise=True,
         depth_multiplier=8,
-    ),  # reference
+    ),
+    # depth multiplier a multiple of 4: four output channels per widened weight word
+    Conv(
+        "dw multiplier 8 micro_speech shape",
+        (1, 49, 40, 1),
+        (10, 8),
+        stride=(2, 2),
+        depthwise=True,
+        depth_multiplier=8,
+    ),
+    Conv(
+        "dw multiplier 4 channels 3 valid",
+        (1, 7, 6, 3),
+        (3, 2),
+        padding="VALID",
+        depthwise=True,
+        depth_multiplier=4,
+    ),
+    Conv(
+        "dw multiplier 4 dilated per tensor",
+        (1, 8, 8, 2),
+        dilation=(2, 2),
+        depthwise=True,
+        depth_multiplier=4,
+        per_channel=False,
+    ),
+    Conv(
+        "dw multiplier 4 relu6 batches", (2, 5, 5, 2), depthwise=True, depth_multiplier=4, activation="RELU6"
+    ),
+    Conv(
+        "dw multiplier 4 shift >= 0",
+        (1, 5, 5, 1),
+        depthwise=True,
+        depth_multiplier=4,
+        output_scale_factor=1e-4,
+    ),
 ]
 
 FC_CASES = [

@@ -637,10 +637,86 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
     }
 }
 
+/*
+ * Depth multiplier a multiple of 4 (micro_speech: 8, one input channel,
+ * 10x8 filter, stride 2): every input value feeds `dm` output channels
+ * whose weights are consecutive. Per tap, the input value (zero point added)
+ * is put in both halves of a word, and each word of four weights is widened
+ * with SXTB16 into (w0, w2), (w1, w3) and multiplied with SMLABB / SMLATT:
+ * 7 instructions per 4 MACs, where the reference loop takes about 16 per
+ * MAC. Four output channels at a time; taps outside the input are skipped
+ * as the reference kernel skips them. No scratch.
+ */
+static inline __attribute__((always_inline)) int32_t smlabb(int32_t a, int32_t b, int32_t acc) {
+    int32_t r;
+    __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline __attribute__((always_inline)) int32_t smlatb(int32_t a, int32_t b, int32_t acc) {
+    int32_t r;
+    __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+static void multiplier_path(const tml_dsp_conv *c, const int8_t *input, const int8_t *filter,
+    const int32_t *bias, int8_t *output) {
+    const int32_t dm = c->depth_multiplier, in_c = c->in_c, out_c = c->out_c;
+    const int32_t f_w = c->f_w, in_w = c->in_w;
+    for (int32_t b = 0; b < c->batches; b++) {
+        const int8_t *in_batch = input + b * c->in_h * in_w * in_c;
+        for (int32_t oy = 0; oy < c->out_h; oy++) {
+            const int32_t in_y0 = oy * c->stride_h - c->pad_h;
+            int32_t fy0, fy1;
+            tap_range(in_y0, c->dilation_h, c->f_h, c->in_h, &fy0, &fy1);
+            for (int32_t ox = 0; ox < c->out_w; ox++) {
+                const int32_t in_x0 = ox * c->stride_w - c->pad_w;
+                int32_t fx0, fx1;
+                tap_range(in_x0, c->dilation_w, f_w, in_w, &fx0, &fx1);
+                int8_t *out = output + ((b * c->out_h + oy) * c->out_w + ox) * out_c;
+                for (int32_t oc = 0; oc < out_c; oc += 4) {
+                    const int32_t ic = oc / dm;
+                    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                    if (bias != 0) {
+                        a0 = bias[oc];
+                        a1 = bias[oc + 1];
+                        a2 = bias[oc + 2];
+                        a3 = bias[oc + 3];
+                    }
+                    for (int32_t fy = fy0; fy < fy1; fy++) {
+                        const int32_t iy = in_y0 + c->dilation_h * fy;
+                        const int8_t *xp = in_batch + (iy * in_w + in_x0 + c->dilation_w * fx0) * in_c + ic;
+                        const int8_t *wp = filter + (fy * f_w + fx0) * out_c + oc;
+                        const int32_t xstep = c->dilation_w * in_c;
+                        for (int32_t fx = fx1 - fx0; fx > 0; fx--, xp += xstep, wp += out_c) {
+                            const int32_t xx = dsp_pair(*xp + c->input_offset);
+                            const uint32_t w = dsp_load32(wp);
+                            const int32_t w02 = dsp_sxtb16(w), w13 = dsp_sxtb16_ror8(w);
+                            a0 = smlabb(w02, xx, a0);
+                            a2 = smlatb(w02, xx, a2);
+                            a1 = smlabb(w13, xx, a1);
+                            a3 = smlatb(w13, xx, a3);
+                        }
+                    }
+                    const int32_t acc[4] = {a0, a1, a2, a3};
+                    for (int32_t k = 0; k < 4; k++) {
+                        dsp_requant r;
+                        dsp_requant_init(&r, c->multiplier[(oc + k) * c->step], c->shift[(oc + k) * c->step]);
+                        out[oc + k] = (int8_t)dsp_requantize(&r, acc[k], c->output_offset, c->act_min, c->act_max);
+                    }
+                }
+            }
+        }
+    }
+}
+
 int tml_depthwise_conv_2d_dsp(const tml_dsp_conv *c, const int8_t *input, const int8_t *filter,
     const int32_t *bias, int8_t *output, void *scratch, uint32_t scratch_bytes) {
     (void)scratch;
     (void)scratch_bytes;
+    if (c->depth_multiplier > 1 && c->depth_multiplier % 4 == 0 && c->out_c == c->in_c * c->depth_multiplier) {
+        multiplier_path(c, input, filter, bias, output);
+        return 1;
+    }
     if (!applies(c)) {
         return 0;
     }
