@@ -642,10 +642,11 @@ static inline __attribute__((always_inline)) void run_groups(const tml_dsp_conv 
  * 10x8 filter, stride 2): every input value feeds `dm` output channels
  * whose weights are consecutive. Per tap, the input value (zero point added)
  * is put in both halves of a word, and each word of four weights is widened
- * with SXTB16 into (w0, w2), (w1, w3) and multiplied with SMLABB / SMLATT:
+ * with SXTB16 into (w0, w2), (w1, w3) and multiplied with SMLABB / SMLATB:
  * 7 instructions per 4 MACs, where the reference loop takes about 16 per
- * MAC. Four output channels at a time; taps outside the input are skipped
- * as the reference kernel skips them. No scratch.
+ * MAC. Eight output channels at a time when the multiplier allows (two
+ * weight words per input value), else four; taps outside the input are
+ * skipped as the reference kernel skips them. No scratch.
  */
 static inline __attribute__((always_inline)) int32_t smlabb(int32_t a, int32_t b, int32_t acc) {
     int32_t r;
@@ -673,7 +674,46 @@ static void multiplier_path(const tml_dsp_conv *c, const int8_t *input, const in
                 int32_t fx0, fx1;
                 tap_range(in_x0, c->dilation_w, f_w, in_w, &fx0, &fx1);
                 int8_t *out = output + ((b * c->out_h + oy) * c->out_w + ox) * out_c;
-                for (int32_t oc = 0; oc < out_c; oc += 4) {
+                int32_t oc = 0;
+                for (; dm % 8 == 0 && oc < out_c; oc += 8) {
+                    /* eight output channels of one input channel: the input
+                     * value is loaded and paired once for two weight words */
+                    const int32_t ic = oc / dm;
+                    int32_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                    if (bias != 0) {
+                        for (int32_t k = 0; k < 8; k++) {
+                            a[k] = bias[oc + k];
+                        }
+                    }
+                    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+                    for (int32_t fy = fy0; fy < fy1; fy++) {
+                        const int32_t iy = in_y0 + c->dilation_h * fy;
+                        const int8_t *xp = in_batch + (iy * in_w + in_x0 + c->dilation_w * fx0) * in_c + ic;
+                        const int8_t *wp = filter + (fy * f_w + fx0) * out_c + oc;
+                        const int32_t xstep = c->dilation_w * in_c;
+                        for (int32_t fx = fx1 - fx0; fx > 0; fx--, xp += xstep, wp += out_c) {
+                            const int32_t xx = dsp_pair(*xp + c->input_offset);
+                            const uint32_t w = dsp_load32(wp), v = dsp_load32(wp + 4);
+                            const int32_t w02 = dsp_sxtb16(w), w13 = dsp_sxtb16_ror8(w);
+                            const int32_t v02 = dsp_sxtb16(v), v13 = dsp_sxtb16_ror8(v);
+                            a0 = smlabb(w02, xx, a0);
+                            a2 = smlatb(w02, xx, a2);
+                            a1 = smlabb(w13, xx, a1);
+                            a3 = smlatb(w13, xx, a3);
+                            a4 = smlabb(v02, xx, a4);
+                            a6 = smlatb(v02, xx, a6);
+                            a5 = smlabb(v13, xx, a5);
+                            a7 = smlatb(v13, xx, a7);
+                        }
+                    }
+                    const int32_t acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+                    for (int32_t k = 0; k < 8; k++) {
+                        dsp_requant r;
+                        dsp_requant_init(&r, c->multiplier[(oc + k) * c->step], c->shift[(oc + k) * c->step]);
+                        out[oc + k] = (int8_t)dsp_requantize(&r, acc[k], c->output_offset, c->act_min, c->act_max);
+                    }
+                }
+                for (; oc < out_c; oc += 4) {
                     const int32_t ic = oc / dm;
                     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
                     if (bias != 0) {
