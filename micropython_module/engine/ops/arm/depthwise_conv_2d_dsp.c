@@ -1,25 +1,31 @@
 /*
- * DEPTHWISE_CONV_2D int8 on the DSP extension: depth multiplier 1, filters of
- * up to DW_MAX_TAPS taps, any stride, dilation, padding and zero points,
- * per-channel or per-tensor weights.
+ * DEPTHWISE_CONV_2D int8 on the DSP extension: depth multiplier 1 with
+ * filters of up to DW_MAX_TAPS taps, or a depth multiplier that is a
+ * multiple of 4 (any filter); any stride, dilation, padding and zero points,
+ * per-channel or per-tensor weights. Other multipliers run the reference
+ * kernel.
  *
  * No arena scratch: in KWS both activations of a depthwise layer are live
  * and fill the reference build's arena, so any scratch would grow it. What
- * the kernel keeps (the widened weights of four channels, their
- * requantization) lives on the stack, at most about 600 bytes.
+ * the kernel keeps (a group's widened weights and requantization, the tap
+ * table, a ring of widened input rows) lives on the stack, at most about
+ * 2.5 KB.
  *
- * Channel groups of four are the outer loop, so that the group's weights are
- * widened once, not once per output pixel:
- *  - interior pixels (every tap inside the input) pair the taps: the input
- *    words of taps a and b (4 channels each) become, with PKHBT / PKHTB and
- *    SXTAB16 (input zero point added on the way), one int16 pair
+ * Multiplier 1: channel groups of four are the outer loop, so that the
+ * group's weights are prepared once, not once per output pixel.
+ *  - the staged path (3-wide filters of 3 or 4 rows, e.g. KWS's 3x3, when
+ *    the requantization is the common fast one): input rows widened once
+ *    into int16 row pairs, then per output pixel LDM + SMLAD only
+ *    (staged_group, tml_dw_dsp_rows3).
+ *  - otherwise rectangles of output pixels with the same taps inside the
+ *    input (corners, edges, interior) share a table of tap pairs; per pixel
+ *    the input words of taps a and b (4 channels each) become, with PKHBT /
+ *    PKHTB and SXTAB16 (input zero point added on the way), one int16 pair
  *    (x_a, x_b) per channel, and SMLAD multiplies it by the prepared weight
- *    pair (w_a, w_b): 14 instructions per 8 MACs. An odd last tap is paired
- *    with itself and a weight of 0.
- *  - border pixels run over their taps inside the input one at a time
- *    (SXTAB16 and SMLABB / SMLATT on the prepared single weights), as the
- *    reference kernel skips the taps outside.
+ *    pair (w_a, w_b) (tml_dw_dsp_run, tml_dw_dsp_run_q). An odd last tap is
+ *    paired with itself and a weight of 0.
  * Channels past the last multiple of 4 are summed one by one.
+ * Multiplier 4k: see multiplier_path.
  */
 #include "dsp_hooks.h"
 
