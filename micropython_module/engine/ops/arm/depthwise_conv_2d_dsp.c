@@ -382,7 +382,7 @@ static int stage_geometry(const tml_dsp_conv *c, dw_stage_geo *s) {
 }
 
 /* Row pair r of the group (channels ch .. ch + 3 of in_batch) into dst. */
-static void stage_row(const tml_dsp_conv *c, const int8_t *in_batch, int32_t r, const dw_stage_geo *s,
+static __attribute__((noinline)) void stage_row(const tml_dsp_conv *c, const int8_t *in_batch, int32_t r, const dw_stage_geo *s,
     int32_t *dst) {
     const int32_t rb = r + c->dilation_h;
     const int a_in = r >= 0 && r < c->in_h, b_in = rb >= 0 && rb < c->in_h;
@@ -515,7 +515,7 @@ __asm__(".syntax unified\n"
         ".size tml_dw_dsp_rows3, .-tml_dw_dsp_rows3\n"
         ".text\n");
 
-static void staged_group(const tml_dsp_conv *c, const dw_stage_geo *s, const int8_t *input, const int8_t *filter,
+static __attribute__((noinline)) void staged_group(const tml_dsp_conv *c, const dw_stage_geo *s, const int8_t *input, const int8_t *filter,
     int8_t *output, int32_t ch, const dw_group *g) {
     const int32_t channels = c->in_c, wp4 = 4 * s->wp;
     int32_t wpairs[6 * 4];
