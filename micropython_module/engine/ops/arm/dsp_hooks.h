@@ -46,8 +46,10 @@ typedef struct {
 } tml_dsp_fc;
 
 #if TML_HAVE_DSP
-/* Scratch bytes the optimized kernel wants for this node (0: it does not
- * apply, the reference kernel runs). Called from prepare with the shapes set. */
+/* Scratch bytes the optimized kernel wants for this node, called from prepare
+ * with the shapes set. CONV_2D: 0 when it does not apply (the reference
+ * kernel runs). DEPTHWISE_CONV_2D and FULLY_CONNECTED take no arena scratch
+ * (always 0): their eval hooks decide alone whether they apply. */
 uint32_t tml_conv_2d_dsp_scratch(const tml_dsp_conv *c);
 uint32_t tml_depthwise_conv_2d_dsp_scratch(const tml_dsp_conv *c);
 uint32_t tml_fully_connected_dsp_scratch(const tml_dsp_fc *c);
