@@ -111,6 +111,7 @@ class BoardRow:
     target: str
     figures: board_bench.BoardBench | None
     note: str = ""  # why there are no figures (does not fit, ...)
+    engine_flash: int | None = None  # tinyml's flash in a firmware with just this model's operators
 
 
 def measure_on_boards(paths: list[Path]) -> list[BoardRow]:
@@ -138,9 +139,14 @@ def measure_on_boards(paths: list[Path]) -> list[BoardRow]:
             except board_bench.BoardBenchError as e:
                 rows.append(BoardRow(path.stem, target, None, f"failed: {str(e).splitlines()[-1]}"))
                 continue
+            engine_flash = None
             if target == "m4":
                 m4 = figures
-            rows.append(BoardRow(path.stem, target, figures))
+                engine_flash = board_bench.engine_flash_bytes(path, target)
+            elif target == "m0":
+                # The M0 firmware is the trimmed one already; its map says the same thing.
+                engine_flash = board_bench.engine_flash_bytes(path, target)
+            rows.append(BoardRow(path.stem, target, figures, engine_flash=engine_flash))
     return rows
 
 
@@ -148,7 +154,7 @@ def print_board_table(rows: list[BoardRow], anchors: dict[str, board_bench.TflmA
     """Our instructions per invoke beside TFLM's (perf-anchors.md: same core, same input)."""
     header = (
         f"{'model':<24} {'core':<4} {'instructions':>12} {'instr/MAC':>9} {'TFLM ref':>11} {'ref/ours':>8} "
-        f"{'CMSIS-NN':>10} {'CMSIS/ours':>10}   {'arena+state':>12} {'TFLM arena':>10}"
+        f"{'CMSIS-NN':>10} {'CMSIS/ours':>10}   {'arena+state':>12} {'TFLM arena':>10} {'engine flash':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -159,20 +165,25 @@ def print_board_table(rows: list[BoardRow], anchors: dict[str, board_bench.TflmA
             continue
         per_mac = f"{f.instructions_per_mac:.2f}" if f.instructions_per_mac is not None else "-"
         ram = f"{f.arena_bytes}+{f.state_bytes}"
+        flash = str(row.engine_flash) if row.engine_flash is not None else "-"
         anchor = anchors.get(row.model) if row.target == "m4" else None
         if anchor is None:
             print(
                 f"{f.model:<24} {row.target:<4} {f.instructions:>12} {per_mac:>9} {'':>11} {'':>8} "
-                f"{'':>10} {'':>10}   {ram:>12}"
+                f"{'':>10} {'':>10}   {ram:>12} {'':>10} {flash:>12}"
             )
             continue
         print(
             f"{f.model:<24} {row.target:<4} {f.instructions:>12} {per_mac:>9} "
             f"{anchor.reference_instructions:>11} {anchor.reference_instructions / f.instructions:>7.2f}x "
             f"{anchor.cmsis_nn_instructions:>10} {anchor.cmsis_nn_instructions / f.instructions:>9.2f}x   "
-            f"{ram:>12} {anchor.arena_bytes:>10}"
+            f"{ram:>12} {anchor.arena_bytes:>10} {flash:>12}"
         )
     print("ref/ours, CMSIS/ours: TFLM's instructions over ours (above 1: we retire fewer).")
+    print(
+        "arena+state: our arena and the heap the module holds besides it (records, prepared parameters);\n"
+        "engine flash: bytes of tinyml (module + engine) in a firmware with only the model's operators."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -99,6 +99,22 @@ def build_firmware(board: str, make_args: list[str] | None = None) -> Path:
     return build / "firmware.elf"
 
 
+def engine_flash_bytes(model_path: Path, target: str = "m4") -> int:
+    """Flash the tinyml module and engine take in a firmware carrying just this
+    model's operators: code and constants that survived --gc-sections, read from
+    the linker map (boards/qemu/tools/size_report.py), the model itself excluded."""
+    board = TARGET_BOARDS[target]
+    elf = build_firmware(board, trimmed_build_args(board, model_path))
+    script = BOARDS_QEMU / "tools" / "size_report.py"
+    spec = importlib.util.spec_from_file_location("qemu_size_report", script)
+    assert spec is not None and spec.loader is not None
+    size_report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(size_report)
+    sizes = size_report.linked_sizes(elf.parent / "firmware.map")
+    engine = [size for (obj, kind), size in sizes.items() if kind == "text" and "/micropython_module/" in obj]
+    return sum(engine)
+
+
 def firmware_for(target: str, model_path: Path) -> Path:
     board = TARGET_BOARDS[target]
     if target == "m4":
