@@ -6,7 +6,7 @@
 PY := .venv/bin/python
 NATMOD_ARCHES := x64 armv6m armv7m armv7emsp armv7emdp
 
-.PHONY: setup setup-torch demo test test-c test-py test-torch natmod natmods host fuzz bench lint clean
+.PHONY: setup setup-torch demo test test-c test-py test-torch natmod natmods host fuzz sweep bench lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -52,6 +52,10 @@ test: setup lint test-c natmods
 	@bash scripts/fuzz.sh 30
 	@$(PY) -m pytest -q tests
 	@$(MAKE) --no-print-directory test-torch
+
+# On demand, not part of `make test`: every single-op case on SWEEP_SEEDS input sets.
+sweep: host
+	@$(PY) -m pytest -q -x --sweep --sweep-seeds $(or $(SWEEP_SEEDS),20) tests/ops
 
 bench: host natmod
 	@$(PY) -m tinyml_tools.bench

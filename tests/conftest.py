@@ -58,3 +58,42 @@ def kernel_flavour(request: pytest.FixtureRequest) -> Iterator[Path]:
     reference kernels only, and both must give TFLM's bytes."""
     with engine.kernel_flavour(request.param) as runner:
         yield runner
+
+
+# --- the on-demand sweep (`make sweep`, `pytest --sweep`) ---------------------
+
+DEFAULT_SWEEP_SEEDS = 20
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--sweep",
+        action="store_true",
+        help="run every single-op case on many more seeded random inputs (not part of `make test`)",
+    )
+    parser.addoption(
+        "--sweep-seeds",
+        type=int,
+        default=DEFAULT_SWEEP_SEEDS,
+        help=f"input seeds per case under --sweep (default {DEFAULT_SWEEP_SEEDS})",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under --sweep, each collected test module's INPUT_SEEDS (the seeds its
+    cases draw random inputs from) becomes 1..N, so every case in CI runs on N
+    input sets instead of two or three. Modules without INPUT_SEEDS run as usual."""
+    if not config.getoption("--sweep"):
+        return
+    count = config.getoption("--sweep-seeds")
+    if count < 1:
+        raise pytest.UsageError(f"--sweep-seeds must be at least 1, got {count}")
+    seeds = tuple(range(1, count + 1))
+    # Test modules and the case helpers they import (elementwise_cases, ...).
+    test_modules = [item.module for item in items if isinstance(item, pytest.Function)]
+    helpers = [
+        m for m in list(sys.modules.values()) if str(getattr(m, "__file__", "")).startswith(f"{TESTS_DIR}/")
+    ]
+    for module in {*test_modules, *helpers}:
+        if hasattr(module, "INPUT_SEEDS"):
+            module.INPUT_SEEDS = seeds

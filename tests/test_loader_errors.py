@@ -7,9 +7,11 @@ message on stderr; a crash, a sanitizer report or a hang fails the test.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -204,6 +206,39 @@ def test_operator_version_the_engine_lacks() -> None:
 
     message = refusal(edit_model(spec, version_99))
     assert "FULLY_CONNECTED" in message and "version 99" in message
+
+
+def _control_flow(op: str) -> Callable[[schema.ModelT], None]:
+    """Turns the base model's operator into `op` calling copies of subgraph 0
+    (WHILE: cond and body; IF: then and else; CALL_ONCE: an init subgraph)."""
+
+    def edit(m: schema.ModelT) -> None:
+        code = getattr(schema.BuiltinOperator, op)
+        m.operatorCodes[0].builtinCode = code
+        m.operatorCodes[0].deprecatedBuiltinCode = min(code, 127)
+        m.subgraphs += [copy.deepcopy(m.subgraphs[0]), copy.deepcopy(m.subgraphs[0])]
+        node = m.subgraphs[0].operators[0]
+        if op == "WHILE":
+            node.builtinOptionsType = schema.BuiltinOptions.WhileOptions
+            node.builtinOptions = schema.WhileOptionsT()
+            node.builtinOptions.condSubgraphIndex, node.builtinOptions.bodySubgraphIndex = 1, 2
+        elif op == "IF":
+            node.builtinOptionsType = schema.BuiltinOptions.IfOptions
+            node.builtinOptions = schema.IfOptionsT()
+            node.builtinOptions.thenSubgraphIndex, node.builtinOptions.elseSubgraphIndex = 1, 2
+        else:
+            node.builtinOptionsType = schema.BuiltinOptions.CallOnceOptions
+            node.builtinOptions = schema.CallOnceOptionsT()
+            node.builtinOptions.initSubgraphIndex = 1
+
+    return edit
+
+
+@pytest.mark.parametrize("op", ["IF", "WHILE", "CALL_ONCE"])
+def test_control_flow_between_subgraphs(op: str) -> None:
+    message = refusal(edit_model(valid_model(), _control_flow(op)))
+    assert f"operator {op} (operator 0) is control flow between subgraphs" in message
+    assert "tinyml does not support" in message and "3 subgraphs" in message
 
 
 def test_custom_operator() -> None:

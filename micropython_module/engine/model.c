@@ -193,6 +193,15 @@ tml_status tml_fail(tml_model *m, tml_status code, const char *fmt, ...) {
 }
 
 /* Errors found while loading name no node unless given one. */
+/* Builtin operators that run other subgraphs (IF, WHILE, CALL_ONCE and their
+ * StableHLO forms). The engine loads subgraph 0 only, so these get their own
+ * message rather than the generic "operator not supported". */
+static bool is_subgraph_control_flow(int builtin) {
+    enum { IF = 118, WHILE = 119, CALL_ONCE = 129, STABLEHLO_WHILE = 200, STABLEHLO_COMPOSITE = 206, STABLEHLO_CASE = 209 };
+    return builtin == IF || builtin == WHILE || builtin == CALL_ONCE || builtin == STABLEHLO_WHILE ||
+           builtin == STABLEHLO_COMPOSITE || builtin == STABLEHLO_CASE;
+}
+
 static tml_status model_error(tml_model *m, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -605,6 +614,12 @@ tml_status tml_load(tml_model *m, const uint8_t *buf, size_t len) {
         } else {
             k = tml_find_kernel(builtin);
             name = tml_builtin_name(builtin);
+        }
+        if (k == NULL && is_subgraph_control_flow(builtin)) {
+            return tml_fail(m, TML_ERR_UNSUPPORTED,
+                "operator %s (operator %d) is control flow between subgraphs, which tinyml does not support "
+                "(it runs subgraph 0 only; the model has %u subgraphs)",
+                name, i, (unsigned)subgraphs.count);
         }
         if (k == NULL) {
             if (name != NULL) {
