@@ -23,10 +23,15 @@ typedef struct {
     int32_t input_multiplier;
     int32_t input_left_shift;
     int32_t diff_min;
-    /* int16 only: TFLM's tables, 512 steps plus the end point for the slope. */
-    int16_t exp_lut[LUT_ENTRIES];
-    int16_t one_over_one_plus_x_lut[LUT_ENTRIES];
 } softmax_params;
+
+/* int16 only: TFLM's two tables (512 steps plus the end point for the slope),
+ * kept in the node's persistent arena memory and built by softmax_reset, so
+ * the int8 and float forms carry no table at all. */
+typedef struct {
+    int16_t exp[LUT_ENTRIES];
+    int16_t one_over_one_plus_x[LUT_ENTRIES];
+} softmax_int16_tables;
 
 enum { OPT_BETA = 0 };                /* SoftmaxOptions.beta */
 enum { SCALED_DIFF_INTEGER_BITS = 5 }; /* Q5.26 input to exp */
@@ -76,7 +81,7 @@ static int16_t int16_lut_lookup(int16_t value, const int16_t *lut) {
     return (int16_t)(base + delta);
 }
 
-static tml_status softmax_prepare_int16(tml_model *m, softmax_params *p, const tml_tensor *in,
+static tml_status softmax_prepare_int16(tml_model *m, tml_node *node, softmax_params *p, const tml_tensor *in,
     const tml_tensor *out) {
     if (out->type != TML_INT16) {
         return tml_fail(m, TML_ERR_UNSUPPORTED, "int16 input needs an int16 output, not %s",
@@ -96,8 +101,7 @@ static tml_status softmax_prepare_int16(tml_model *m, softmax_params *p, const t
     if (!(in->scale > 0.0f)) {
         return tml_fail(m, TML_ERR_MODEL, "input scale must be positive, is %f", (double)in->scale);
     }
-    gen_int16_lut(lut_exp, -10.0f, 0.0f, p->exp_lut);
-    gen_int16_lut(lut_one_over_one_plus_x, 0.0f, 1.0f, p->one_over_one_plus_x_lut);
+    node->persistent_bytes = sizeof(softmax_int16_tables);
     /* The row difference is scaled so that [-65535, 0] stands for [-10, 0]. */
     double rescale = (double)in->scale * (double)p->beta / (10.0 / 65535.0);
     int shift;
@@ -129,7 +133,7 @@ static tml_status softmax_prepare(tml_model *m, tml_node *node) {
         return TML_OK;
     }
     if (in->type == TML_INT16) {
-        return softmax_prepare_int16(m, p, in, out);
+        return softmax_prepare_int16(m, node, p, in, out);
     }
     if (in->type != TML_INT8) {
         return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (float32, int8 and int16 are)",
@@ -241,7 +245,8 @@ static void softmax_int8(const softmax_params *p, const int8_t *x, void *y, int 
 /* TFLM SoftmaxInt16: exps in Q0.15 (cached in the output), their sum in
  * Q16.15, its reciprocal from the 1/(1+x) table after normalising the sum to
  * [1, 2). */
-static void softmax_int16(const softmax_params *p, const int16_t *x, int16_t *y, int32_t rows, int32_t depth) {
+static void softmax_int16(const softmax_params *p, const softmax_int16_tables *lut, const int16_t *x, int16_t *y,
+    int32_t rows, int32_t depth) {
     for (int32_t r = 0; r < rows; r++, x += depth, y += depth) {
         int32_t max = -32768;
         for (int32_t c = 0; c < depth; c++) {
@@ -251,14 +256,14 @@ static void softmax_int16(const softmax_params *p, const int16_t *x, int16_t *y,
         for (int32_t c = 0; c < depth; c++) {
             int32_t scaled_diff = tml_mbqm((int32_t)x[c] - max, p->input_multiplier, p->input_left_shift);
             int16_t centred = (int16_t)tml_clamp_i32(scaled_diff + 32767, -32768, 32767);
-            y[c] = int16_lut_lookup(centred, p->exp_lut);
+            y[c] = int16_lut_lookup(centred, lut->exp);
             sum_of_exps += y[c];
         }
         /* The row maximum contributes exp(0) > 0, so the sum is positive. */
         int headroom_plus_one = tml_clz32((uint32_t)sum_of_exps);
         int32_t shifted_sum = (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
         int16_t centred_sum = (int16_t)tml_clamp_i32(shifted_sum - ((1 << 15) + (1 << 16)), -32768, 32767);
-        int16_t reciprocal = int16_lut_lookup(centred_sum, p->one_over_one_plus_x_lut);
+        int16_t reciprocal = int16_lut_lookup(centred_sum, lut->one_over_one_plus_x);
         int right_shift = 31 - headroom_plus_one;
         int64_t round = (int64_t)1 << (right_shift - 1);
         for (int32_t c = 0; c < depth; c++) {
@@ -277,9 +282,20 @@ static tml_status softmax_eval(tml_model *m, tml_node *node) {
     if (in->type == TML_FLOAT32) {
         softmax_float(p, (const float *)in->data, (float *)out->data, rows, depth);
     } else if (in->type == TML_INT16) {
-        softmax_int16(p, (const int16_t *)in->data, (int16_t *)out->data, rows, depth);
+        softmax_int16(p, (const softmax_int16_tables *)node->persistent, (const int16_t *)in->data,
+            (int16_t *)out->data, rows, depth);
     } else {
         softmax_int8(p, (const int8_t *)in->data, out->data, out->type == TML_INT8 ? 8 : 16, rows, depth);
+    }
+    return TML_OK;
+}
+
+/* Builds the int16 tables (after tml_set_arena and every tml_reset). */
+static tml_status softmax_reset(tml_model *m, tml_node *node) {
+    if (tml_node_input(m, node, 0)->type == TML_INT16) {
+        softmax_int16_tables *lut = (softmax_int16_tables *)node->persistent;
+        gen_int16_lut(lut_exp, -10.0f, 0.0f, lut->exp);
+        gen_int16_lut(lut_one_over_one_plus_x, 0.0f, 1.0f, lut->one_over_one_plus_x);
     }
     return TML_OK;
 }
@@ -292,4 +308,5 @@ const tml_kernel tml_kernel_SOFTMAX = {
     .params_size = sizeof(softmax_params),
     .prepare = softmax_prepare,
     .eval = softmax_eval,
+    .reset = softmax_reset,
 };
