@@ -69,7 +69,8 @@ def run_on_m0(
 # The micro:bit's ~10 KB heap holds the model (read from a file), its arena and
 # its state, plus the interpreter's own needs: cases needing more than this
 # (as the 64-bit host runtime sizes them; the M0 needs a little less) run on the
-# M4 only (test_dsp_kernels.py). Today that is the two largest convolutions.
+# M4 only (test_dsp_kernels.py): the model-sized cases (a KWS pointwise conv and
+# depthwise, a ResNet-sized conv, micro_speech's depthwise, ad01's first FC).
 M0_HEAP_BUDGET = 7 * 1024
 
 
@@ -81,7 +82,7 @@ def fits_the_m0(model: bytes) -> bool:
 
 def test_most_cases_fit_the_m0() -> None:
     too_big = [name for name, model in CASES if not fits_the_m0(model)]
-    assert len(too_big) <= 2, f"cases too big for the M0's heap: {too_big}"
+    assert len(too_big) <= len(CASES) // 10, f"cases too big for the M0's heap: {too_big}"
 
 
 def test_portable_kernels_on_the_m0_match_tflm(m0: object, tmp_path: Path) -> None:

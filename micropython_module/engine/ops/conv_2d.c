@@ -397,8 +397,8 @@ static tml_status conv_eval(tml_model *m, tml_node *node) {
         }
 #endif
 #if TML_HAVE_PORTABLE /* portable hook: portable/conv_2d_portable.c when it applies */
-        const tml_dsp_conv dc = conv_dsp_args(p, node, &s, filter);
-        if (tml_conv_2d_portable(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
+        const tml_dsp_conv pc = conv_dsp_args(p, node, &s, filter);
+        if (tml_conv_2d_portable(&pc, (const int8_t *)input->data, (const int8_t *)filter->data,
                 bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data)) {
             return TML_OK;
         }

@@ -375,8 +375,8 @@ static tml_status dwconv_eval(tml_model *m, tml_node *node) {
         }
 #endif
 #if TML_HAVE_PORTABLE /* portable hook: portable/depthwise_conv_2d_portable.c when it applies */
-        const tml_dsp_conv dc = dwconv_dsp_args(p, node, &s, filter);
-        if (tml_depthwise_conv_2d_portable(&dc, (const int8_t *)input->data, (const int8_t *)filter->data,
+        const tml_dsp_conv pc = dwconv_dsp_args(p, node, &s, filter);
+        if (tml_depthwise_conv_2d_portable(&pc, (const int8_t *)input->data, (const int8_t *)filter->data,
                 bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data)) {
             return TML_OK;
         }

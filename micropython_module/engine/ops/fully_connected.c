@@ -320,8 +320,8 @@ static tml_status fc_eval(tml_model *m, tml_node *node) {
         }
 #endif
 #if TML_HAVE_PORTABLE /* portable hook: portable/fully_connected_portable.c when it applies */
-        const tml_dsp_fc dc = fc_dsp_args(p, node, input, weights);
-        if (tml_fully_connected_portable(&dc, (const int8_t *)input->data, (const int8_t *)weights->data,
+        const tml_dsp_fc pc = fc_dsp_args(p, node, input, weights);
+        if (tml_fully_connected_portable(&pc, (const int8_t *)input->data, (const int8_t *)weights->data,
                 bias != NULL ? (const int32_t *)bias->data : NULL, (int8_t *)output->data)) {
             return TML_OK;
         }

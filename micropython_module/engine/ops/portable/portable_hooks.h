@@ -4,9 +4,11 @@
  * targets without the Arm DSP extension: Cortex-M0/M0+ (RP2040), M3, x86,
  * Xtensa.
  *
- * TML_HAVE_PORTABLE is 1 when the DSP-extension kernels (arm/) do not apply
- * and the build does not ask for the reference kernels (TML_REFERENCE_KERNELS);
- * the files of this directory compile to nothing otherwise.
+ * TML_HAVE_PORTABLE is 1 unless the build asks for the reference kernels
+ * (TML_REFERENCE_KERNELS); the files of this directory compile to nothing then.
+ * On a target with the DSP extension they are the second choice: a node the
+ * arm/ kernel does not cover (a depthwise multiplier of 2 or 3, a grouped
+ * convolution, ...) runs here before it falls to the reference loop.
  *
  * The kernels take the same description of a node as the DSP kernels
  * (tml_dsp_conv, tml_dsp_fc from arm/dsp_hooks.h) and need no scratch and no
@@ -23,7 +25,7 @@
 
 #include "../arm/dsp_hooks.h"
 
-#if !TML_HAVE_DSP && !defined(TML_REFERENCE_KERNELS)
+#if !defined(TML_REFERENCE_KERNELS)
 #define TML_HAVE_PORTABLE 1
 #else
 #define TML_HAVE_PORTABLE 0
