@@ -1,7 +1,7 @@
 """The `tinyml` command line: host tools for tinyml models.
 
 tinyml run MODEL.tflite --input in0.npy [--input in1.npy ...] --output-dir DIR
-tinyml bench MODEL.tflite [--target m4|m0]
+tinyml bench MODEL.tflite [--target m4|m0 | --port PORT]
 tinyml inspect MODEL.tflite [--json]
 tinyml compare MODEL.tflite --input in0.npy [--input in1.npy ...]
 tinyml deploy MODEL.tflite [--labels FILE] [FILES ...] --port PORT [--run SCRIPT | --reset]
@@ -58,8 +58,19 @@ def command_bench(args: argparse.Namespace) -> int:
     model_path: Path = args.model
     if not model_path.is_file():
         raise CommandError(f"model file not found: {model_path}")
+    if args.port is not None:
+        from tinyml_tools.port_bench import PortBenchError, run_on_port
+
+        if args.firmware is not None or args.target is not None:
+            raise CommandError("--port runs on a connected board: leave out --target and --firmware")
+        try:
+            on_board = run_on_port(args.port, model_path, args.repeat)
+        except PortBenchError as e:
+            raise CommandError(str(e)) from e
+        print(json.dumps(on_board.to_json_dict()))
+        return 0
     try:
-        figures = run_bench(args.target, model_path, args.firmware)
+        figures = run_bench(args.target or "m4", model_path, args.firmware)
     except BoardBenchError as e:
         raise CommandError(str(e)) from e
     print(json.dumps(figures.to_json_dict()))
@@ -230,9 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     bench.add_argument("model", type=Path, metavar="MODEL.tflite", help="the model to run")
-    bench.add_argument("--target", choices=["m4", "m0"], default="m4", help="emulated core (default m4)")
+    bench.add_argument("--target", choices=["m4", "m0"], help="emulated core (default m4)")
     bench.add_argument(
         "--firmware", type=Path, metavar="ELF", help="use this firmware instead of building the target's"
+    )
+    bench.add_argument(
+        "--port",
+        metavar="PORT",
+        help="run on the board connected at PORT instead (mpremote: /dev/ttyACM0, COM3, socket://...): "
+        "invoke latency in microseconds (median of --repeat), arena, and per-operator time in the "
+        "board's tinyml.profile_unit; the firmware needs tinyml (tinyml deploy installs it)",
+    )
+    bench.add_argument(
+        "--repeat", type=int, default=10, metavar="N", help="timed invokes with --port (default 10)"
     )
     bench.set_defaults(handler=command_bench)
 
