@@ -17,9 +17,24 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
+from support import sweep  # noqa: E402
 from support.engine import PROJECT_ROOT, RUNNER, RUNNER_ASAN  # noqa: E402
 
 SHARED_MODELS = PROJECT_ROOT.parent / "shared" / "models"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--sweep",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run every tests/ops case on input seeds 1..N instead of its few CI seeds (make sweep)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    sweep.configure(config.getoption("--sweep"))
 
 
 @pytest.fixture(scope="session", autouse=True)

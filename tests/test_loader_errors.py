@@ -7,6 +7,7 @@ message on stderr; a crash, a sanitizer report or a hang fails the test.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -194,6 +195,46 @@ def test_operator_the_engine_lacks() -> None:
     )
     message = refusal(model)
     assert "LSH_PROJECTION" in message and "not supported" in message
+
+
+def with_subgraphs(model: bytes, count: int) -> bytes:
+    """The model with `count` - 1 more subgraphs, copies of its first (the
+    callees a control-flow operator names by index)."""
+
+    def add(m: schema.ModelT) -> None:
+        for k in range(1, count):
+            callee = copy.deepcopy(m.subgraphs[0])
+            callee.name = f"callee{k}"
+            m.subgraphs.append(callee)
+
+    return edit_model(model, add)
+
+
+def control_flow_model(op: str) -> bytes:
+    """A model whose one operator is IF, WHILE or CALL_ONCE, with the subgraphs it calls."""
+    spec = TensorSpec((1, 4), "float32")
+    if op == "IF":
+        condition = TensorSpec((1,), "bool")
+        return with_subgraphs(
+            single_op_model(
+                "IF", [condition, spec], [spec], {"then_subgraph_index": 1, "else_subgraph_index": 2}
+            ),
+            3,
+        )
+    if op == "WHILE":
+        return with_subgraphs(
+            single_op_model("WHILE", [spec], [spec], {"cond_subgraph_index": 1, "body_subgraph_index": 2}), 3
+        )
+    return with_subgraphs(single_op_model("CALL_ONCE", [spec], [spec], {"init_subgraph_index": 1}), 2)
+
+
+@pytest.mark.parametrize("op,subgraphs", [("IF", 3), ("WHILE", 3), ("CALL_ONCE", 2)])
+def test_control_flow_between_subgraphs_has_its_own_message(op: str, subgraphs: int) -> None:
+    message = refusal(control_flow_model(op))
+    assert message == (
+        f"operator {op} (operator 0) is control flow between subgraphs, which tinyml does not support "
+        f"(the model has {subgraphs} subgraphs; tinyml runs one graph)"
+    )
 
 
 def test_operator_version_the_engine_lacks() -> None:

@@ -171,6 +171,7 @@ const tml_kernel tml_kernel_SOFTMAX = {
     .name = "SOFTMAX",
     .builtin = 25,
     .max_version = 2, /* v2: int8; v3 (int16 input) is not supported */
+    .types = TML_TYPES_FLOAT_INT8,
     .per_channel_bytes = 0,
     .params_size = sizeof(softmax_params),
     .prepare = softmax_prepare,
