@@ -6,7 +6,7 @@
 PY := .venv/bin/python
 NATMOD_ARCHES := x64 armv6m armv7m armv7emsp armv7emdp
 
-.PHONY: setup setup-torch demo test test-c test-py test-torch natmod natmods host fuzz sweep bench lint clean
+.PHONY: setup setup-torch demo test test-c test-py test-torch natmod natmods host fuzz bench lint docs sweep clean
 
 setup:
 	@bash scripts/setup.sh
@@ -53,9 +53,15 @@ test: setup lint test-c natmods
 	@$(PY) -m pytest -q tests
 	@$(MAKE) --no-print-directory test-torch
 
-# On demand, not part of `make test`: every single-op case on SWEEP_SEEDS input sets.
+# docs/operators.md, from the kernel records of a host build (a test fails when it is stale).
+docs: host
+	@PYTHONPATH=host_tools $(PY) -m tinyml_tools.operators_doc
+
+# The larger operator sweep, on demand (not part of `make test`): every tests/ops
+# case on input seeds 1..$(SWEEP_SEEDS) instead of its few CI seeds.
+SWEEP_SEEDS ?= 20
 sweep: host
-	@$(PY) -m pytest -q -x --sweep --sweep-seeds $(or $(SWEEP_SEEDS),20) tests/ops
+	@PYTHONPATH=host_tools $(PY) -m pytest -q tests/ops --sweep $(SWEEP_SEEDS)
 
 bench: host natmod
 	@$(PY) -m tinyml_tools.bench

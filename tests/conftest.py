@@ -18,10 +18,24 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:
     sys.path.insert(0, str(TESTS_DIR))
 
-from support import engine  # noqa: E402
+from support import engine, sweep  # noqa: E402
 from support.engine import PROJECT_ROOT, RUNNER, RUNNER_ASAN, RUNNER_REFERENCE  # noqa: E402
 
 SHARED_MODELS = PROJECT_ROOT.parent / "shared" / "models"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--sweep",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run every tests/ops case on input seeds 1..N instead of its few CI seeds (make sweep)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    sweep.configure(config.getoption("--sweep"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -58,42 +72,3 @@ def kernel_flavour(request: pytest.FixtureRequest) -> Iterator[Path]:
     reference kernels only, and both must give TFLM's bytes."""
     with engine.kernel_flavour(request.param) as runner:
         yield runner
-
-
-# --- the on-demand sweep (`make sweep`, `pytest --sweep`) ---------------------
-
-DEFAULT_SWEEP_SEEDS = 20
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--sweep",
-        action="store_true",
-        help="run every single-op case on many more seeded random inputs (not part of `make test`)",
-    )
-    parser.addoption(
-        "--sweep-seeds",
-        type=int,
-        default=DEFAULT_SWEEP_SEEDS,
-        help=f"input seeds per case under --sweep (default {DEFAULT_SWEEP_SEEDS})",
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under --sweep, each collected test module's INPUT_SEEDS (the seeds its
-    cases draw random inputs from) becomes 1..N, so every case in CI runs on N
-    input sets instead of two or three. Modules without INPUT_SEEDS run as usual."""
-    if not config.getoption("--sweep"):
-        return
-    count = config.getoption("--sweep-seeds")
-    if count < 1:
-        raise pytest.UsageError(f"--sweep-seeds must be at least 1, got {count}")
-    seeds = tuple(range(1, count + 1))
-    # Test modules and the case helpers they import (elementwise_cases, ...).
-    test_modules = [item.module for item in items if isinstance(item, pytest.Function)]
-    helpers = [
-        m for m in list(sys.modules.values()) if str(getattr(m, "__file__", "")).startswith(f"{TESTS_DIR}/")
-    ]
-    for module in {*test_modules, *helpers}:
-        if hasattr(module, "INPUT_SEEDS"):
-            module.INPUT_SEEDS = seeds

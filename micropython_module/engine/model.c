@@ -197,8 +197,9 @@ tml_status tml_fail(tml_model *m, tml_status code, const char *fmt, ...) {
  * StableHLO forms). The engine loads subgraph 0 only, so these get their own
  * message rather than the generic "operator not supported". */
 static bool is_subgraph_control_flow(int builtin) {
-    enum { IF = 118, WHILE = 119, CALL_ONCE = 129, STABLEHLO_WHILE = 200, STABLEHLO_COMPOSITE = 206, STABLEHLO_CASE = 209 };
-    return builtin == IF || builtin == WHILE || builtin == CALL_ONCE || builtin == STABLEHLO_WHILE ||
+    enum { CALL = 31, IF = 118, WHILE = 119, CALL_ONCE = 129, STABLEHLO_WHILE = 200, STABLEHLO_COMPOSITE = 206,
+        STABLEHLO_CASE = 209 };
+    return builtin == CALL || builtin == IF || builtin == WHILE || builtin == CALL_ONCE || builtin == STABLEHLO_WHILE ||
            builtin == STABLEHLO_COMPOSITE || builtin == STABLEHLO_CASE;
 }
 
@@ -213,7 +214,61 @@ static tml_status model_error(tml_model *m, const char *fmt, ...) {
     return TML_ERR_MODEL;
 }
 
+/* Builtins that run other subgraphs: CALL (31), IF (118), WHILE (119), CALL_ONCE (129). */
+
 /* ---- types ------------------------------------------------------------- */
+
+tml_status tml_check_type(tml_model *m, const char *what, int type, uint32_t allowed) {
+    allowed &= ~TML_TYPES_HYBRID;
+    if (type >= 0 && type < 31 && (allowed & TML_TYPE_BIT(type)) != 0) {
+        return TML_OK;
+    }
+    /* Listed in this order: floats, then signed and unsigned integers by width. */
+    static const uint8_t order[] = {TML_FLOAT32, TML_INT8, TML_INT16, TML_INT32, TML_INT64, TML_UINT8, TML_UINT16,
+        TML_UINT32, TML_UINT64, TML_BOOL, TML_FLOAT16, TML_FLOAT64};
+    char list[112];
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof(order); i++) {
+        const int t = order[i];
+        if ((allowed & TML_TYPE_BIT(t)) == 0) {
+            continue;
+        }
+        const char *name = tml_dtype_name(t);
+        size_t n = 0;
+        while (name[n] != 0) { /* no strlen: native modules have no libc */
+            n++;
+        }
+        if (len + n + 3 >= sizeof(list)) {
+            break;
+        }
+        if (len > 0) {
+            list[len++] = ',';
+            list[len++] = ' ';
+        }
+        memcpy(list + len, name, n);
+        len += n;
+    }
+    list[len] = '\0';
+    return tml_fail(m, TML_ERR_UNSUPPORTED, "%s type %s not supported (%s are)", what, tml_dtype_name(type), list);
+}
+
+/* The kernel record's types (tml_kernel.types), checked before its prepare:
+ * the main input's type, and float32 input with constant int8 weights (input 1) only
+ * where the record says hybrid. */
+static tml_status check_node_types(tml_model *m, const tml_node *n) {
+    const tml_kernel *k = n->kernel;
+    const tml_tensor *in = tml_node_input(m, n, k->typed_input);
+    if (in == NULL) {
+        return TML_OK; /* the kernel's arity check names what is missing */
+    }
+    tml_status st = tml_check_type(m, "input", in->type, k->types);
+    const tml_tensor *weights = k->typed_input == 1 ? NULL : tml_node_input(m, n, 1);
+    if (st == TML_OK && (k->types & TML_TYPES_HYBRID) == 0 && in->type == TML_FLOAT32 && weights != NULL &&
+        weights->kind == TML_TENSOR_CONSTANT && weights->type == TML_INT8) {
+        st = tml_fail(m, TML_ERR_UNSUPPORTED, "float32 input with int8 input 1 (hybrid) not supported");
+    }
+    return st;
+}
 
 size_t tml_dtype_size(int type) {
     switch (type) {
@@ -618,7 +673,7 @@ tml_status tml_load(tml_model *m, const uint8_t *buf, size_t len) {
         if (k == NULL && is_subgraph_control_flow(builtin)) {
             return tml_fail(m, TML_ERR_UNSUPPORTED,
                 "operator %s (operator %d) is control flow between subgraphs, which tinyml does not support "
-                "(it runs subgraph 0 only; the model has %u subgraphs)",
+                "(the model has %u subgraphs; tinyml runs one graph)",
                 name, i, (unsigned)subgraphs.count);
         }
         if (k == NULL) {
@@ -829,7 +884,7 @@ tml_status tml_prepare(tml_model *m, void *state, size_t state_len) {
     for (int i = 0; i < m->num_nodes; i++) {
         tml_node *n = &m->nodes[i];
         m->error_node = (int16_t)i;
-        if ((st = n->kernel->prepare(m, n)) != TML_OK) {
+        if ((st = check_node_types(m, n)) != TML_OK || (st = n->kernel->prepare(m, n)) != TML_OK) {
             return st;
         }
     }

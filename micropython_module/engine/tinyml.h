@@ -66,6 +66,11 @@ typedef enum {
     TML_INT4 = 17,
 } tml_dtype;
 
+/* A bit per element type, for type sets: TML_TYPE_BIT(TML_INT8) | ... */
+#define TML_TYPE_BIT(t) (1u << (unsigned)(t))
+/* In a type set: float32 input with int8 weights (LiteRT's hybrid arithmetic). */
+#define TML_TYPES_HYBRID (1u << 31)
+
 /* Where a tensor's bytes live. */
 typedef enum {
     TML_TENSOR_ACTIVATION = 0, /* planned into the arena */
@@ -177,6 +182,11 @@ const char *tml_dtype_name(int type);
 
 /* Operators this build carries: call with i = 0, 1, ... until it returns NULL. */
 const char *tml_supported_op(int i, int *max_version);
+/* The element types operator i accepts for its main input (input
+ * *typed_input, 0 for most operators; may be NULL): TML_TYPE_BIT(t) for each
+ * tml_dtype t, and TML_TYPES_HYBRID if it also runs float32 input with int8
+ * weights. 0 past the end of the list. */
+uint32_t tml_supported_op_types(int i, int *typed_input);
 /* Name of a TFLite builtin operator code ("CONV_2D"), or NULL if unknown. */
 const char *tml_builtin_name(int code);
 

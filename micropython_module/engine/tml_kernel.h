@@ -48,8 +48,15 @@ typedef struct tml_kernel {
     const char *name;         /* TFLite's name: "CONV_2D", or the custom code: "SignalWindow" */
     int16_t builtin;          /* TFLite builtin operator code (32 = CUSTOM: matched by name) */
     uint8_t max_version;      /* highest operator version this kernel runs */
+    uint8_t typed_input;      /* the input whose element type `types` lists (0 for most) */
     uint8_t per_channel_bytes;
     uint16_t params_size;
+    /* The element types the kernel accepts for input `typed_input`, a
+     * TML_TYPE_BIT per type, plus TML_TYPES_HYBRID if it also runs float32
+     * input with int8 weights (input 1). tml_prepare refuses any other type
+     * before the kernel's prepare runs, so the record is what the kernel
+     * accepts; tml_supported_op_types() reports it (docs/operators.md). */
+    uint32_t types;
     tml_status (*prepare)(tml_model *m, tml_node *node);
     tml_status (*eval)(tml_model *m, tml_node *node);
     /* Optional: sets up node->persistent after it was zeroed (tml_reset). */
@@ -57,6 +64,20 @@ typedef struct tml_kernel {
 } tml_kernel;
 
 #define TML_BUILTIN_CUSTOM 32
+
+/* Kernel records' `types` shorthands. */
+#define TML_TYPES_FLOAT_INT8 (TML_TYPE_BIT(TML_FLOAT32) | TML_TYPE_BIT(TML_INT8))
+#define TML_TYPES_FLOAT_INT8_INT16 (TML_TYPES_FLOAT_INT8 | TML_TYPE_BIT(TML_INT16))
+#define TML_TYPES_FLOAT_INT8_INT16_INT32 (TML_TYPES_FLOAT_INT8_INT16 | TML_TYPE_BIT(TML_INT32))
+/* Every type a tensor can have (tml_dtype_size != 0): kernels that only move bytes. */
+#define TML_TYPES_ANY                                                                                             \
+    (TML_TYPE_BIT(TML_FLOAT32) | TML_TYPE_BIT(TML_FLOAT16) | TML_TYPE_BIT(TML_FLOAT64) | TML_TYPE_BIT(TML_INT8) | \
+        TML_TYPE_BIT(TML_INT16) | TML_TYPE_BIT(TML_INT32) | TML_TYPE_BIT(TML_INT64) | TML_TYPE_BIT(TML_UINT8) |     \
+        TML_TYPE_BIT(TML_UINT16) | TML_TYPE_BIT(TML_UINT32) | TML_TYPE_BIT(TML_UINT64) | TML_TYPE_BIT(TML_BOOL))
+
+/* Fails with "<what> type X not supported (a, b, c are)" unless the bit of
+ * `type` is in `allowed` (TML_TYPES_HYBRID is ignored). */
+tml_status tml_check_type(tml_model *m, const char *what, int type, uint32_t allowed);
 
 /* The registry (ops/registry.c): the kernel for a builtin operator code, or
  * NULL if this build does not carry it (see tml_config.h). */

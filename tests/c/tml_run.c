@@ -4,6 +4,7 @@
  *
  *   tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N]
  *   tml_run MODEL.tflite --plan
+ *   tml_run --ops
  *
  * Inputs are raw little-endian bytes in the model's input types. Writes
  * DIR/output0.bin ..., prints one JSON line with the memory figures, the
@@ -15,6 +16,10 @@
  * bytes of every activation and variable tensor, and each node's tensors
  * (inputs, -1 for an optional one left out, then outputs) and its scratch and
  * persistent buffers (offset and bytes).
+ *
+ * --ops prints the operators this build carries, one JSON line: a list of
+ * {"name", "max_version", "typed_input", "types": [dtype names], "hybrid"}
+ * from the kernel records (tml_supported_op, tml_supported_op_types).
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdint.h>
@@ -113,7 +118,32 @@ static void print_plan(const tml_model *m) {
     printf("]}\n");
 }
 
+static void print_ops(void) {
+    printf("[");
+    const char *name;
+    int max_version;
+    for (int i = 0; (name = tml_supported_op(i, &max_version)) != NULL; i++) {
+        int typed_input = 0;
+        uint32_t types = tml_supported_op_types(i, &typed_input);
+        printf("%s{\"name\":\"%s\",\"max_version\":%d,\"typed_input\":%d,\"types\":[", i ? "," : "", name,
+            max_version, typed_input);
+        int first = 1;
+        for (int t = 0; t < 31; t++) {
+            if (types & TML_TYPE_BIT(t)) {
+                printf("%s\"%s\"", first ? "" : ",", tml_dtype_name(t));
+                first = 0;
+            }
+        }
+        printf("],\"hybrid\":%s}", (types & TML_TYPES_HYBRID) ? "true" : "false");
+    }
+    printf("]\n");
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--ops") == 0) {
+        print_ops();
+        return 0;
+    }
     const char *model_path = NULL, *out_dir = NULL;
     const char *inputs[64];
     int num_inputs = 0, repeat = 1, plan_only = 0;
@@ -131,7 +161,7 @@ int main(int argc, char **argv) {
         }
     }
     if (model_path == NULL) {
-        die("usage: tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N] | --plan", NULL);
+        die("usage: tml_run MODEL.tflite IN0.bin [IN1.bin ...] --out-dir DIR [--repeat N] | --plan | tml_run --ops", NULL);
     }
     size_t model_len;
     unsigned char *model_bytes = read_file(model_path, &model_len);

@@ -15,8 +15,9 @@ import pytest
 from support.engine import random_inputs, tinyml_run
 from support.modelgen import TensorSpec, single_op_model
 from support.oracle import tflm_run_many
+from support.sweep import input_seeds
 
-INPUT_SEEDS = (1, 2, 3)
+INPUT_SEEDS = input_seeds(1, 2, 3)
 QUANTIZED = ("int8", "int16")
 
 

@@ -20,11 +20,12 @@ import pytest
 from support.engine import EngineError, random_inputs, tinyml_run
 from support.modelgen import TensorSpec, single_op_model
 from support.oracle import tflm_run_many
+from support.sweep import input_seeds
 
 # Every test runs on the optimized kernels and on the reference ones (conftest.py).
 pytestmark = pytest.mark.usefixtures("kernel_flavour")
 
-INPUT_SEEDS = (1, 2)
+INPUT_SEEDS = input_seeds(1, 2)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ import pytest
 from support.engine import EngineError, random_inputs, tinyml_run
 from support.litert_oracle import LiteRtError, litert_run_jobs
 from support.modelgen import TensorSpec, single_op_model
+from support.sweep import input_seeds
 
-INPUT_SEEDS = (1, 2)
+INPUT_SEEDS = input_seeds(1, 2)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ import pytest
 from support.engine import EngineError, random_inputs, tinyml_run
 from support.modelgen import TensorSpec, single_op_model
 from support.oracle import tflm_run_many
+from support.sweep import input_seeds
 
-INPUT_SEEDS = (1, 2, 3)
+INPUT_SEEDS = input_seeds(1, 2, 3)
 
 
 @dataclass(frozen=True)

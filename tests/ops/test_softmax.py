@@ -3,8 +3,8 @@
 Each case builds a one-operator model, runs it on seeded random inputs
 through our engine and through TFLM, and requires identical output bytes.
 Cases cover int8 -> int8 and int8 -> int16 (gemmlowp fixed point), int16 ->
-int16 (version 3: exp and 1/(1+x) tables built at prepare) and float32 (exp in
-float); betas from 0.1 to 100; input scales from 1e-4 to 16 (where
+int16 (TFLM's exp and 1 / (1 + x) tables, built as TFLM builds them) and float32
+(exp in float); betas from 0.1 to 100; input scales from 1e-4 to 16 (where
 the input multiplier saturates); input zero points at the extremes; rank 1
 to 4; rows of 1 to 1000 classes. Float SOFTMAX calls the C library's expf in
 TFLM, which is not correctly rounded, so tml_expf reproduces that expf: a
@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.engine import PROJECT_ROOT, EngineError, random_inputs, tinyml_run
-from support.modelgen import TensorSpec, single_op_model
+from support.modelgen import TensorSpec, edit_model, single_op_model
 from support.oracle import tflm_run_many
+from support.sweep import input_seeds
 
-INPUT_SEEDS = (1, 2, 3)
+INPUT_SEEDS = input_seeds(1, 2, 3)
 ENGINE_DIR = PROJECT_ROOT / "micropython_module" / "engine"
 
 
@@ -45,7 +46,7 @@ def build(c: Softmax) -> bytes:
         return single_op_model(
             "SOFTMAX", [TensorSpec(c.shape, "float32")], [TensorSpec(c.shape, "float32")], {"beta": c.beta}
         )
-    if c.dtype == "int16":
+    if c.dtype == "int16":  # version 3: symmetric int16 in, Q0.15 out
         return single_op_model(
             "SOFTMAX",
             [TensorSpec(c.shape, "int16", c.input_scale, 0)],
@@ -102,15 +103,17 @@ CASES = [
     Softmax(
         "int8_to_int16_beta_3_scale_0_02", output_dtype="int16", beta=3.0, input_scale=0.02, shape=(3, 40)
     ),
-    Softmax("int16_10_classes", dtype="int16", output_dtype="int16", input_scale=0.001),
-    Softmax("int16_rank1", dtype="int16", output_dtype="int16", shape=(17,), input_scale=0.0005),
-    Softmax("int16_rank4_rows", dtype="int16", output_dtype="int16", shape=(2, 3, 4, 7), input_scale=0.0002),
-    Softmax("int16_single_class", dtype="int16", output_dtype="int16", shape=(4, 1), input_scale=0.001),
-    Softmax("int16_1000_classes", dtype="int16", output_dtype="int16", shape=(1, 1000), input_scale=0.0003),
-    Softmax("int16_beta_0_1", dtype="int16", output_dtype="int16", beta=0.1, input_scale=0.003),
-    Softmax("int16_beta_10", dtype="int16", output_dtype="int16", beta=10.0, input_scale=0.0001),
-    Softmax("int16_scale_1e-5", dtype="int16", output_dtype="int16", input_scale=1e-5),
-    Softmax("int16_scale_0_01_saturating", dtype="int16", output_dtype="int16", input_scale=0.01),
+    Softmax("int16_10_classes", dtype="int16", input_scale=0.001),
+    Softmax("int16_rank1", dtype="int16", shape=(17,), input_scale=0.0005),
+    Softmax("int16_rank4_rows", dtype="int16", shape=(2, 3, 4, 7), input_scale=0.0002),
+    Softmax("int16_single_class", dtype="int16", shape=(4, 1), input_scale=0.001),
+    Softmax("int16_1000_classes", dtype="int16", shape=(1, 1000), input_scale=0.0003),
+    Softmax("int16_beta_0_1", dtype="int16", beta=0.1, input_scale=0.002),
+    Softmax("int16_beta_2", dtype="int16", beta=2.0, input_scale=0.0001),
+    Softmax("int16_beta_10", dtype="int16", beta=10.0, input_scale=0.00005),
+    Softmax("int16_scale_1e-6", dtype="int16", input_scale=1e-6),
+    Softmax("int16_scale_0_01_saturating", dtype="int16", input_scale=0.01),
+    Softmax("int16_scale_1", dtype="int16", input_scale=1.0, shape=(3, 12)),
     Softmax("float_10", dtype="float32"),
     Softmax("float_rank1", dtype="float32", shape=(33,)),
     Softmax("float_rank3", dtype="float32", shape=(2, 5, 9)),
@@ -168,20 +171,20 @@ def test_too_small_input_scale_is_refused_not_crashed(host_runner: object) -> No
 
 
 def test_int16_extreme_rows_match_tflm(host_runner: object) -> None:
-    """int16: all-equal rows, one dominant class, and the full int16 range in one row."""
-    model = build(
-        Softmax("extremes16", dtype="int16", output_dtype="int16", shape=(4, 512), input_scale=0.0004)
-    )
-    rows = np.zeros((4, 512), np.int16)
+    """All-equal rows, one dominant class, the full int16 range in one row, and
+    rows whose exponentials sum to a few units or to many thousand."""
+    model = build(Softmax("extremes16", dtype="int16", shape=(5, 512), input_scale=0.0004))
+    rows = np.zeros((5, 512), np.int16)
     rows[0, :] = 1234
     rows[1, :] = -32768
     rows[1, 100] = 32767
     rows[2, :] = np.linspace(-32768, 32767, 512).astype(np.int16)
     rows[3, :] = np.where(np.arange(512) % 2 == 0, 32767, -32768)
+    rows[4, :] = np.arange(512) - 256
     assert_matches_tflm(model, [[rows]])
 
 
-def test_int16_output_with_wrong_scale_is_refused(host_runner: object) -> None:
+def test_int16_needs_symmetric_input_and_q0_15_output(host_runner: object) -> None:
     model = single_op_model(
         "SOFTMAX",
         [TensorSpec((1, 4), "int16", 0.001, 0)],
@@ -189,7 +192,14 @@ def test_int16_output_with_wrong_scale_is_refused(host_runner: object) -> None:
         {"beta": 1.0},
         version=3,
     )
-    with pytest.raises(EngineError, match="output scale 1/32768, zero point 0"):
+    with pytest.raises(EngineError, match="int16 needs input zero point 0 and output scale 1/32768"):
+        tinyml_run(model, random_inputs(model, 0))
+
+
+def test_version_4_is_refused_by_name(host_runner: object) -> None:
+    model = build(Softmax("v4", dtype="int16", input_scale=0.001))
+    model = edit_model(model, lambda m: setattr(m.operatorCodes[0], "version", 4))
+    with pytest.raises(EngineError, match="SOFTMAX version 4 .* this build runs versions 1 to 3"):
         tinyml_run(model, random_inputs(model, 0))
 
 

@@ -17,8 +17,9 @@ import pytest
 from support.engine import EngineError, random_inputs, tinyml_run
 from support.modelgen import TensorSpec, single_op_model
 from support.oracle import tflm_run_many
+from support.sweep import input_seeds
 
-INPUT_SEEDS = (1, 2)
+INPUT_SEEDS = input_seeds(1, 2)
 QUANTIZATION = {"int8": (0.05, -7), "int16": (0.001, 0)}
 
 

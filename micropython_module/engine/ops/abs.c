@@ -86,6 +86,7 @@ const tml_kernel tml_kernel_ABS = {
     .name = "ABS",
     .builtin = 101,
     .max_version = 4, /* v2: int8, v3: quantized int16, v4: unquantized int16; v5 (int32) is not supported */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(abs_params),
     .prepare = abs_prepare,
     .eval = abs_eval,

@@ -63,6 +63,7 @@ const tml_kernel tml_kernel_ADD = {
     .name = "ADD",
     .builtin = 0,
     .max_version = 3, /* v2: int8, v3: int16; v4 (int64) and v5 (unquantized int16) are not supported */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32,
     .params_size = sizeof(tml_add_sub_params),
     .prepare = add_prepare,
     .eval = add_eval,

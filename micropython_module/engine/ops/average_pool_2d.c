@@ -67,6 +67,7 @@ const tml_kernel tml_kernel_AVERAGE_POOL_2D = {
     .name = "AVERAGE_POOL_2D",
     .builtin = 1,
     .max_version = 3, /* v2: int8, v3: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .per_channel_bytes = 0,
     .params_size = sizeof(tml_pool_2d_params),
     .prepare = tml_pool_2d_prepare,

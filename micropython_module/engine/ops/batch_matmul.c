@@ -206,6 +206,7 @@ const tml_kernel tml_kernel_BATCH_MATMUL = {
     .name = "BATCH_MATMUL",
     .builtin = 126,
     .max_version = 3,
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(bmm_params),
     .prepare = bmm_prepare,
     .eval = bmm_eval,

@@ -111,6 +111,7 @@ const tml_kernel tml_kernel_CAST = {
     .name = "CAST",
     .builtin = 53,
     .max_version = 7,
+    .types = TML_TYPE_BIT(TML_FLOAT32) | TML_TYPE_BIT(TML_INT8) | TML_TYPE_BIT(TML_INT16) | TML_TYPE_BIT(TML_INT32) | TML_TYPE_BIT(TML_UINT32) | TML_TYPE_BIT(TML_BOOL),
     .prepare = cast_prepare,
     .eval = cast_eval,
 };

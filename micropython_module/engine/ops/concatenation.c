@@ -81,6 +81,7 @@ const tml_kernel tml_kernel_CONCATENATION = {
     .name = "CONCATENATION",
     .builtin = 2,
     .max_version = 3, /* v2 int8, v3 int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32 | TML_TYPE_BIT(TML_INT64) | TML_TYPE_BIT(TML_BOOL),
     .params_size = sizeof(concatenation_params),
     .prepare = concatenation_prepare,
     .eval = concatenation_eval,

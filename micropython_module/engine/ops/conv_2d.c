@@ -416,6 +416,7 @@ const tml_kernel tml_kernel_CONV_2D = {
     .name = "CONV_2D",
     .builtin = 3,
     .max_version = 6,
+    .types = TML_TYPES_FLOAT_INT8_INT16 | TML_TYPES_HYBRID,
     .per_channel_bytes = TML_PER_CHANNEL_BYTES,
     .params_size = sizeof(conv_params),
     .prepare = conv_prepare,

@@ -394,6 +394,7 @@ const tml_kernel tml_kernel_DEPTHWISE_CONV_2D = {
     .name = "DEPTHWISE_CONV_2D",
     .builtin = 4,
     .max_version = 6,
+    .types = TML_TYPES_FLOAT_INT8_INT16 | TML_TYPES_HYBRID,
     .per_channel_bytes = TML_PER_CHANNEL_BYTES,
     .params_size = sizeof(dwconv_params),
     .prepare = dwconv_prepare,

@@ -59,6 +59,7 @@ const tml_kernel tml_kernel_DEQUANTIZE = {
     .name = "DEQUANTIZE",
     .builtin = 6,
     .max_version = 3, /* v2: int8, v3: int16; v5 (per-channel) and v6 (int4) not supported */
+    .types = TML_TYPE_BIT(TML_INT8) | TML_TYPE_BIT(TML_UINT8) | TML_TYPE_BIT(TML_INT16),
     .per_channel_bytes = 0,
     .params_size = sizeof(dequantize_params),
     .prepare = dequantize_prepare,

@@ -93,6 +93,7 @@ const tml_kernel tml_kernel_DIV = {
     .name = "DIV",
     .builtin = 42,
     .max_version = 1, /* v2 (int8) not supported */
+    .types = TML_TYPE_BIT(TML_FLOAT32) | TML_TYPE_BIT(TML_INT32),
     .params_size = sizeof(div_params),
     .prepare = div_prepare,
     .eval = div_eval,

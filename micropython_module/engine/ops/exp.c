@@ -26,6 +26,7 @@ const tml_kernel tml_kernel_EXP = {
     .name = "EXP",
     .builtin = 47,
     .max_version = 1, /* v2 (int8, int16) is not supported by TFLM either */
+    .types = TML_TYPE_BIT(TML_FLOAT32),
     .params_size = 0,
     .prepare = exp_prepare,
     .eval = exp_eval,

@@ -40,6 +40,7 @@ const tml_kernel tml_kernel_EXPAND_DIMS = {
     .name = "EXPAND_DIMS",
     .builtin = 70,
     .max_version = 1,
+    .types = TML_TYPES_ANY,
     .params_size = 0,
     .prepare = expand_dims_prepare,
     .eval = tml_view_eval,

@@ -340,6 +340,7 @@ const tml_kernel tml_kernel_FULLY_CONNECTED = {
     .name = "FULLY_CONNECTED",
     .builtin = 9,
     .max_version = 7,
+    .types = TML_TYPES_FLOAT_INT8_INT16 | TML_TYPES_HYBRID,
     .per_channel_bytes = TML_PER_CHANNEL_BYTES,
     .params_size = sizeof(fc_params),
     .prepare = fc_prepare,

@@ -112,6 +112,7 @@ const tml_kernel tml_kernel_GATHER = {
     .name = "GATHER",
     .builtin = 36,
     .max_version = 5, /* v2 int8, v5 batch_dims (bool, int16 and int16 positions are not supported, as in TFLM) */
+    .types = TML_TYPES_FLOAT_INT8,
     .params_size = sizeof(gather_params),
     .prepare = gather_prepare,
     .eval = gather_eval,

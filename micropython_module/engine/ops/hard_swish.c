@@ -140,6 +140,7 @@ const tml_kernel tml_kernel_HARD_SWISH = {
     .name = "HARD_SWISH",
     .builtin = 117,
     .max_version = 1,
+    .types = TML_TYPES_FLOAT_INT8,
     .params_size = sizeof(hard_swish_params),
     .prepare = hard_swish_prepare,
     .eval = hard_swish_eval,

@@ -82,6 +82,7 @@ const tml_kernel tml_kernel_LEAKY_RELU = {
     .name = "LEAKY_RELU",
     .builtin = 98,
     .max_version = 2, /* v2: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(leaky_relu_params),
     .prepare = leaky_relu_prepare,
     .eval = leaky_relu_eval,

@@ -84,6 +84,7 @@ const tml_kernel tml_kernel_LOGISTIC = {
     .name = "LOGISTIC",
     .builtin = 14,
     .max_version = 3, /* v2: int8, v3: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(tml_sigmoid_params),
     .prepare = logistic_prepare,
     .eval = logistic_eval,

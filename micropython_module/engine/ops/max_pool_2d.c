@@ -63,6 +63,7 @@ const tml_kernel tml_kernel_MAX_POOL_2D = {
     .name = "MAX_POOL_2D",
     .builtin = 17,
     .max_version = 3, /* v2: int8, v3: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .per_channel_bytes = 0,
     .params_size = sizeof(tml_pool_2d_params),
     .prepare = tml_pool_2d_prepare,

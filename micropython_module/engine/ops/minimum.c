@@ -13,6 +13,7 @@ const tml_kernel tml_kernel_MINIMUM = {
     .name = "MINIMUM",
     .builtin = 57,
     .max_version = 4, /* v2: int8, v3: 5-D/6-D broadcast, v4: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32,
     .params_size = sizeof(tml_bcast),
     .prepare = tml_extremum_prepare,
     .eval = minimum_eval,

@@ -130,6 +130,7 @@ const tml_kernel tml_kernel_MUL = {
     .name = "MUL",
     .builtin = 18,
     .max_version = 4, /* v2: int8, v3: rescale >= 1, v4: int16; v5+ (int64, complex, unquantized int16) not supported */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32,
     .params_size = sizeof(mul_params),
     .prepare = mul_prepare,
     .eval = mul_eval,

@@ -25,6 +25,7 @@ const tml_kernel tml_kernel_NEG = {
     .name = "NEG",
     .builtin = 59,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_FLOAT32),
     .params_size = 0,
     .prepare = neg_prepare,
     .eval = neg_eval,

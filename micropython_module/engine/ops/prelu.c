@@ -97,6 +97,7 @@ const tml_kernel tml_kernel_PRELU = {
     .name = "PRELU",
     .builtin = 54,
     .max_version = 1,
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(prelu_params),
     .prepare = prelu_prepare,
     .eval = prelu_eval,

@@ -171,6 +171,7 @@ const tml_kernel tml_kernel_QUANTIZE = {
     .name = "QUANTIZE",
     .builtin = 114,
     .max_version = 2, /* v2: int16 output; v3+ (per-channel, int4) not supported */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32 | TML_TYPE_BIT(TML_UINT8),
     .params_size = sizeof(quantize_params),
     .prepare = quantize_prepare,
     .eval = quantize_eval,

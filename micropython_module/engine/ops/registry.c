@@ -58,3 +58,14 @@ const char *tml_supported_op(int i, int *max_version) {
     }
     return k->name;
 }
+
+uint32_t tml_supported_op_types(int i, int *typed_input) {
+    const tml_kernel *k = kernel_at(i);
+    if (k == NULL) {
+        return 0;
+    }
+    if (typed_input) {
+        *typed_input = k->typed_input;
+    }
+    return k->types;
+}

@@ -67,6 +67,7 @@ const tml_kernel tml_kernel_RELU = {
     .name = "RELU",
     .builtin = 19,
     .max_version = 3, /* v2: int8, v3: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(relu_params),
     .prepare = relu_prepare,
     .eval = relu_eval,

@@ -61,6 +61,7 @@ const tml_kernel tml_kernel_RELU6 = {
     .name = "RELU6",
     .builtin = 21,
     .max_version = 3, /* v2: int8, v3: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(relu6_params),
     .prepare = relu6_prepare,
     .eval = relu6_eval,

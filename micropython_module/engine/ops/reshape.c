@@ -41,6 +41,7 @@ const tml_kernel tml_kernel_RESHAPE = {
     .name = "RESHAPE",
     .builtin = 22,
     .max_version = 1,
+    .types = TML_TYPES_ANY,
     .per_channel_bytes = 0,
     .params_size = 0,
     .prepare = reshape_prepare,

@@ -151,6 +151,7 @@ const tml_kernel tml_kernel_RESIZE_BILINEAR = {
     .name = "RESIZE_BILINEAR",
     .builtin = 23,
     .max_version = 3, /* v2 int8, v3 half_pixel_centers (v4 int16 is not supported) */
+    .types = TML_TYPES_FLOAT_INT8,
     .params_size = sizeof(resize_bilinear_params),
     .prepare = resize_bilinear_prepare,
     .eval = resize_bilinear_eval,

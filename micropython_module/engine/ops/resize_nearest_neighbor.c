@@ -88,6 +88,7 @@ const tml_kernel tml_kernel_RESIZE_NEAREST_NEIGHBOR = {
     .name = "RESIZE_NEAREST_NEIGHBOR",
     .builtin = 97,
     .max_version = 4, /* v2 int8, v3 align_corners / half_pixel_centers, v4 int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(resize_nearest_neighbor_params),
     .prepare = resize_nearest_neighbor_prepare,
     .eval = resize_nearest_neighbor_eval,

@@ -117,6 +117,7 @@ const tml_kernel tml_kernel_RSQRT = {
     .name = "RSQRT",
     .builtin = 76,
     .max_version = 2, /* v2: int8 */
+    .types = TML_TYPES_FLOAT_INT8,
     .params_size = sizeof(rsqrt_params),
     .prepare = rsqrt_prepare,
     .eval = rsqrt_eval,

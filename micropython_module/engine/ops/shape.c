@@ -33,6 +33,7 @@ const tml_kernel tml_kernel_SHAPE = {
     .name = "SHAPE",
     .builtin = 77,
     .max_version = 1,
+    .types = TML_TYPES_ANY,
     .params_size = 0,
     .prepare = shape_prepare,
     .eval = shape_eval,

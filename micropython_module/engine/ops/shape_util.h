@@ -18,40 +18,6 @@
 
 #include "tml_kernel.h"
 
-/* A bit per element type, for type checks: TML_TYPE_BIT(TML_INT8) | ... */
-#define TML_TYPE_BIT(t) (1u << (unsigned)(t))
-
-/* Fails with "<what> type X not supported (a, b, c are)" unless the bit of
- * `type` is in `allowed`. */
-static inline tml_status tml_check_type(tml_model *m, const char *what, int type, uint32_t allowed) {
-    if (type >= 0 && type < 32 && (allowed & TML_TYPE_BIT(type)) != 0) {
-        return TML_OK;
-    }
-    char list[96];
-    size_t len = 0;
-    for (int t = 0; t < 32; t++) {
-        if ((allowed & TML_TYPE_BIT(t)) == 0) {
-            continue;
-        }
-        const char *name = tml_dtype_name(t);
-        size_t n = 0;
-        while (name[n] != 0) { /* no strlen: native modules have no libc */
-            n++;
-        }
-        if (len + n + 3 >= sizeof(list)) {
-            break;
-        }
-        if (len > 0) {
-            list[len++] = ',';
-            list[len++] = ' ';
-        }
-        memcpy(list + len, name, n);
-        len += n;
-    }
-    list[len] = '\0';
-    return tml_fail(m, TML_ERR_UNSUPPORTED, "%s type %s not supported (%s are)", what, tml_dtype_name(type), list);
-}
-
 /* Checks the operand counts (min_inputs..max_inputs inputs, all present
  * except optional ones past min_inputs; exactly num_outputs outputs). */
 static inline tml_status tml_check_arity(tml_model *m, const tml_node *node, int min_inputs, int max_inputs,

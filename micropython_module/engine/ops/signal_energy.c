@@ -54,6 +54,7 @@ const tml_kernel tml_kernel_SIGNAL_ENERGY = {
     .name = "SignalEnergy",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_INT16),
     .params_size = sizeof(energy_params),
     .prepare = energy_prepare,
     .eval = energy_eval,

@@ -60,6 +60,7 @@ const tml_kernel tml_kernel_SIGNAL_FFT_AUTO_SCALE = {
     .name = "SignalFftAutoScale",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_INT16),
     .prepare = fft_auto_scale_prepare,
     .eval = fft_auto_scale_eval,
 };

@@ -114,6 +114,7 @@ const tml_kernel tml_kernel_SIGNAL_FILTER_BANK = {
     .name = "SignalFilterBank",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_UINT32),
     .params_size = sizeof(filter_bank_params),
     .prepare = filter_bank_prepare,
     .eval = filter_bank_eval,

@@ -108,6 +108,7 @@ const tml_kernel tml_kernel_SIGNAL_FILTER_BANK_LOG = {
     .name = "SignalFilterBankLog",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_UINT32),
     .params_size = sizeof(filter_bank_log_params),
     .prepare = filter_bank_log_prepare,
     .eval = filter_bank_log_eval,

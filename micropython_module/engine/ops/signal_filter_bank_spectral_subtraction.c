@@ -120,6 +120,7 @@ const tml_kernel tml_kernel_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION = {
     .name = "SignalFilterBankSpectralSubtraction",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_UINT32),
     .params_size = sizeof(spectral_subtraction_params),
     .prepare = spectral_subtraction_prepare,
     .eval = spectral_subtraction_eval,

@@ -90,6 +90,7 @@ const tml_kernel tml_kernel_SIGNAL_FILTER_BANK_SQUARE_ROOT = {
     .name = "SignalFilterBankSquareRoot",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_UINT64),
     .prepare = filter_bank_square_root_prepare,
     .eval = filter_bank_square_root_eval,
 };

@@ -105,6 +105,7 @@ const tml_kernel tml_kernel_SIGNAL_PCAN = {
     .name = "SignalPCAN",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_UINT32),
     .params_size = sizeof(pcan_params),
     .prepare = pcan_prepare,
     .eval = pcan_eval,

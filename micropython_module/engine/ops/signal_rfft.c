@@ -297,6 +297,7 @@ const tml_kernel tml_kernel_SIGNAL_RFFT = {
     .name = "SignalRfft",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_INT16),
     .params_size = sizeof(rfft_params),
     .prepare = rfft_prepare,
     .eval = rfft_eval,

@@ -66,6 +66,7 @@ const tml_kernel tml_kernel_SIGNAL_WINDOW = {
     .name = "SignalWindow",
     .builtin = TML_BUILTIN_CUSTOM,
     .max_version = 1,
+    .types = TML_TYPE_BIT(TML_INT16),
     .params_size = sizeof(window_params),
     .prepare = window_prepare,
     .eval = window_eval,

@@ -103,6 +103,7 @@ const tml_kernel tml_kernel_SLICE = {
     .name = "SLICE",
     .builtin = 65,
     .max_version = 5, /* v2 int8, v4 int16, v5 rank 5 (v3 strings are not supported) */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32 | TML_TYPE_BIT(TML_BOOL),
     .params_size = 0,
     .prepare = slice_prepare,
     .eval = slice_eval,

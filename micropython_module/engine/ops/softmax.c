@@ -7,16 +7,17 @@
  * exponentiated into Q0.31, summed in Q12.19, and each exponential multiplied
  * by the reciprocal of the sum. Differences below diff_min would overflow the
  * Q5.26 range and contribute nothing, so they are skipped (output = minimum).
- * int16 -> int16 (version 3): two 513-entry lookup tables built at prepare
- * exactly as TFLM's gen_lut builds them (exp on [-10, 0], 1/(1+x) on [0, 1],
- * in float), read with linear interpolation (SoftmaxInt16).
+ * int16 -> int16 (version 3): TFLM's lookup tables. The difference to the row
+ * maximum is scaled so that [-10, 0] spans [-65535, 0], exponentiated through
+ * a 513-entry table of exp over [-10, 0], summed in Q16.15, and the reciprocal
+ * of the sum read from a table of 1 / (1 + x) over [0, 1]. Both tables are
+ * built in float exactly as TFLM's gen_lut builds them, once per node, into
+ * the node's persistent arena memory (TFLM: a persistent buffer at prepare).
  */
 #include "tml_fixedpoint.h"
 #include "tml_kernel.h"
 #include "tml_math.h"
 #include "tml_quant.h"
-
-enum { LUT_STEPS = 512, LUT_ENTRIES = LUT_STEPS + 1 };
 
 typedef struct {
     float beta;
@@ -25,89 +26,119 @@ typedef struct {
     int32_t diff_min;
 } softmax_params;
 
-/* int16 only: TFLM's two tables (512 steps plus the end point for the slope),
- * kept in the node's persistent arena memory and built by softmax_reset, so
- * the int8 and float forms carry no table at all. */
-typedef struct {
-    int16_t exp[LUT_ENTRIES];
-    int16_t one_over_one_plus_x[LUT_ENTRIES];
-} softmax_int16_tables;
+enum { LUT_STEPS = 512, LUT_SIZE = LUT_STEPS + 1 }; /* int16 tables: 512 steps and the end point */
 
 enum { OPT_BETA = 0 };                /* SoftmaxOptions.beta */
 enum { SCALED_DIFF_INTEGER_BITS = 5 }; /* Q5.26 input to exp */
 enum { ACCUMULATION_INTEGER_BITS = 12 };
 
-static float lut_exp(float x) {
-    return tml_expf(x);
-}
-
-static float lut_one_over_one_plus_x(float x) {
-    return 1.0f / (1.0f + x);
-}
-
-static float clamp_to_int16_range(float v) {
-    return v < -32768.0f ? -32768.0f : (v > 32767.0f ? 32767.0f : v);
-}
-
-/* TFLM gen_lut<float, int16_t, int16_t> with output range [-1, 1]: each entry
- * is the sample, biased by half the error linear interpolation makes at the
- * step's midpoint. All arithmetic in float, in TFLM's order. */
-static void gen_int16_lut(float (*func)(float), float input_min, float input_max, int16_t *lut) {
-    const float step = (input_max - input_min) / LUT_STEPS;
-    const float half_step = step / 2;
-    const float output_scaling_inv = 65536.0f / 2.0f; /* (32767 - -32768 + 1) / (1 - -1) */
-    for (int i = 0; i < LUT_STEPS; i++) {
-        const float val = func(input_min + i * step);
-        const float val_midpoint = func(input_min + i * step + half_step);
-        const float val_next = func(input_min + (i + 1) * step);
-        const float sample_val = tml_roundf(val * output_scaling_inv);
-        const float midpoint_interp_val =
-            tml_roundf((val_next * output_scaling_inv + tml_roundf(val * output_scaling_inv)) / 2);
-        const float midpoint_val = tml_roundf(val_midpoint * output_scaling_inv);
-        const float bias = tml_roundf((midpoint_interp_val - midpoint_val) / 2);
-        lut[i] = (int16_t)clamp_to_int16_range(sample_val - bias);
-    }
-    lut[LUT_STEPS] = (int16_t)clamp_to_int16_range(tml_roundf(func(input_max) * output_scaling_inv));
-}
-
-/* TFLM lut_lookup for int16: entry (value >> 7) + 256, plus the slope to the
- * next entry times the low 7 bits, rounded. */
-static int16_t int16_lut_lookup(int16_t value, const int16_t *lut) {
-    const uint16_t index = (uint16_t)(256 + (value >> 7));
-    const int32_t offset = value & 0x7f;
-    const int16_t base = lut[index];
-    const int16_t slope = (int16_t)(lut[index + 1] - lut[index]);
-    const int32_t delta = (slope * offset + 64) >> 7;
-    return (int16_t)(base + delta);
-}
-
-static tml_status softmax_prepare_int16(tml_model *m, tml_node *node, softmax_params *p, const tml_tensor *in,
-    const tml_tensor *out) {
+/* TFLM CalculateSoftmaxParams and InitializeLutForInt16, for int16 input. */
+static tml_status softmax_prepare_int16(tml_model *m, tml_node *node, const tml_tensor *in, const tml_tensor *out) {
+    softmax_params *p = (softmax_params *)node->params;
     if (out->type != TML_INT16) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "int16 input needs an int16 output, not %s",
-            tml_dtype_name(out->type));
+        return tml_fail(m, TML_ERR_UNSUPPORTED, "int16 input needs an int16 output, not %s", tml_dtype_name(out->type));
     }
-    if (in->num_channels != 1 || out->num_channels != 1) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "input and output need per-tensor quantization (have %u and %u scales)",
-            (unsigned)in->num_channels, (unsigned)out->num_channels);
-    }
-    float tolerance = 0.001f * (1.0f / 32768.0f);
-    float diff = out->scale - 1.0f / 32768.0f;
+    const float tolerance = 0.001f * (1.0f / 32768.0f);
+    const float diff = out->scale - 1.0f / 32768.0f;
     if (in->zero_point != 0 || out->zero_point != 0 || diff > tolerance || diff < -tolerance) {
         return tml_fail(m, TML_ERR_MODEL,
             "int16 needs input zero point 0 and output scale 1/32768, zero point 0; has %d, %f and %d",
             in->zero_point, (double)out->scale, out->zero_point);
     }
-    if (!(in->scale > 0.0f)) {
-        return tml_fail(m, TML_ERR_MODEL, "input scale must be positive, is %f", (double)in->scale);
-    }
-    node->persistent_bytes = sizeof(softmax_int16_tables);
-    /* The row difference is scaled so that [-65535, 0] stands for [-10, 0]. */
-    double rescale = (double)in->scale * (double)p->beta / (10.0 / 65535.0);
+    /* [-10, 0] in real units maps to [-65535, 0] before the exp table. */
     int shift;
-    tml_quantize_multiplier(rescale, &p->input_multiplier, &shift);
+    tml_quantize_multiplier((double)in->scale * (double)p->beta / (10.0 / 65535.0), &p->input_multiplier, &shift);
     p->input_left_shift = shift;
+    node->persistent_bytes = 2 * LUT_SIZE * sizeof(int16_t);
     return TML_OK;
+}
+
+static float lut_exp(float x) {
+    return tml_expf(x);
+}
+static float lut_one_over_one_plus_x(float x) {
+    return 1.0f / (1.0f + x);
+}
+
+static float clamp_to_int16(float v) {
+    return v < -32768.0f ? -32768.0f : (v > 32767.0f ? 32767.0f : v);
+}
+
+/* TFLM gen_lut<float, int16_t, int16_t> with output range [-1, 1]: 512
+ * samples of func over [lo, hi], each biased by half the error a linear
+ * interpolation makes at the step's midpoint, and func(hi) at the end. */
+static void gen_lut_int16(float (*func)(float), float lo, float hi, int16_t *lut) {
+    const float step = (hi - lo) / LUT_STEPS;
+    const float half_step = step / 2;
+    const float scale = 65536.0f / 2.0f; /* (int16 range + 1) / (1 - -1) */
+    for (int i = 0; i < LUT_STEPS; i++) {
+        const float val = func(lo + (float)i * step);
+        const float val_midpoint = func(lo + (float)i * step + half_step);
+        const float val_next = func(lo + (float)(i + 1) * step);
+        const float sample = tml_roundf(val * scale);
+        const float midpoint_interpolated = tml_roundf((val_next * scale + tml_roundf(val * scale)) / 2);
+        const float midpoint = tml_roundf(val_midpoint * scale);
+        const float bias = tml_roundf((midpoint_interpolated - midpoint) / 2);
+        lut[i] = (int16_t)clamp_to_int16(sample - bias);
+    }
+    lut[LUT_STEPS] = (int16_t)clamp_to_int16(tml_roundf(func(hi) * scale));
+}
+
+/* Builds the two tables in the node's persistent memory (after tml_reset zeroed it). */
+static tml_status softmax_reset(tml_model *m, tml_node *node) {
+    (void)m;
+    if (node->persistent_bytes == 0) {
+        return TML_OK; /* float32 and int8 need no tables */
+    }
+    int16_t *exp_lut = (int16_t *)node->persistent;
+    gen_lut_int16(lut_exp, -10.0f, 0.0f, exp_lut);
+    gen_lut_int16(lut_one_over_one_plus_x, 0.0f, 1.0f, exp_lut + LUT_SIZE);
+    return TML_OK;
+}
+
+/* TFLM lut_lookup for int16: the table entry at the top 9 bits, plus the
+ * slope to the next one times the low 7 bits, rounded. */
+static int16_t lut_lookup_int16(int16_t value, const int16_t *lut) {
+    const int index = 256 + (value >> 7);
+    const int offset = value & 0x7f;
+    const int16_t slope = (int16_t)(lut[index + 1] - lut[index]);
+    return (int16_t)(lut[index] + ((slope * offset + 64) >> 7));
+}
+
+static int16_t saturate_int16(int32_t x) {
+    return (int16_t)tml_clamp_i32(x, -32768, 32767);
+}
+
+static void softmax_int16(const softmax_params *p, const int16_t *luts, const int16_t *x, int16_t *y, int32_t rows,
+    int32_t depth) {
+    const int16_t *exp_lut = luts;
+    const int16_t *reciprocal_lut = luts + LUT_SIZE;
+    for (int32_t r = 0; r < rows; r++, x += depth, y += depth) {
+        int32_t max = -32768;
+        for (int32_t c = 0; c < depth; c++) {
+            max = tml_max_i32(max, x[c]);
+        }
+        /* The exponentials are kept in the output row (as TFLM does), Q0.15. */
+        int32_t sum_of_exps = 0; /* Q16.15 */
+        for (int32_t c = 0; c < depth; c++) {
+            const int32_t scaled = tml_mbqm((int32_t)x[c] - max, p->input_multiplier, p->input_left_shift);
+            y[c] = lut_lookup_int16(saturate_int16(scaled + 32767), exp_lut);
+            sum_of_exps += y[c];
+        }
+        /* The row maximum contributes about 1.0 (32767), so the sum has
+         * between 1 and 16 bits of headroom. */
+        const int headroom_plus_one = tml_clz32((uint32_t)sum_of_exps);
+        const int32_t shifted_sum = (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
+        /* x = sum - 1, recentered from [0, 65535] to [-32768, 32767] for the table. */
+        const int16_t reciprocal = lut_lookup_int16(saturate_int16(shifted_sum - ((1 << 15) + (1 << 16))),
+            reciprocal_lut);
+        const int right_shift = 31 - headroom_plus_one;
+        const int64_t round = (int64_t)1 << (right_shift - 1);
+        for (int32_t c = 0; c < depth; c++) {
+            const int32_t result = (int32_t)(((int64_t)y[c] * reciprocal + round) >> right_shift);
+            y[c] = (int16_t)tml_clamp_i32(result, 0, 32767);
+        }
+    }
 }
 
 static tml_status softmax_prepare(tml_model *m, tml_node *node) {
@@ -132,16 +163,12 @@ static tml_status softmax_prepare(tml_model *m, tml_node *node) {
         }
         return TML_OK;
     }
-    if (in->type == TML_INT16) {
-        return softmax_prepare_int16(m, node, p, in, out);
-    }
-    if (in->type != TML_INT8) {
-        return tml_fail(m, TML_ERR_UNSUPPORTED, "input type %s not supported (float32, int8 and int16 are)",
-            tml_dtype_name(in->type));
-    }
     if (in->num_channels != 1 || out->num_channels != 1) {
         return tml_fail(m, TML_ERR_UNSUPPORTED, "input and output need per-tensor quantization (have %u and %u scales)",
             (unsigned)in->num_channels, (unsigned)out->num_channels);
+    }
+    if (in->type == TML_INT16) {
+        return softmax_prepare_int16(m, node, in, out);
     }
     if (out->type == TML_INT8) {
         if (out->zero_point != -128 || out->scale != 1.0f / 256.0f) {
@@ -242,37 +269,6 @@ static void softmax_int8(const softmax_params *p, const int8_t *x, void *y, int 
     }
 }
 
-/* TFLM SoftmaxInt16: exps in Q0.15 (cached in the output), their sum in
- * Q16.15, its reciprocal from the 1/(1+x) table after normalising the sum to
- * [1, 2). */
-static void softmax_int16(const softmax_params *p, const softmax_int16_tables *lut, const int16_t *x, int16_t *y,
-    int32_t rows, int32_t depth) {
-    for (int32_t r = 0; r < rows; r++, x += depth, y += depth) {
-        int32_t max = -32768;
-        for (int32_t c = 0; c < depth; c++) {
-            max = tml_max_i32(max, x[c]);
-        }
-        int32_t sum_of_exps = 0;
-        for (int32_t c = 0; c < depth; c++) {
-            int32_t scaled_diff = tml_mbqm((int32_t)x[c] - max, p->input_multiplier, p->input_left_shift);
-            int16_t centred = (int16_t)tml_clamp_i32(scaled_diff + 32767, -32768, 32767);
-            y[c] = int16_lut_lookup(centred, lut->exp);
-            sum_of_exps += y[c];
-        }
-        /* The row maximum contributes exp(0) > 0, so the sum is positive. */
-        int headroom_plus_one = tml_clz32((uint32_t)sum_of_exps);
-        int32_t shifted_sum = (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
-        int16_t centred_sum = (int16_t)tml_clamp_i32(shifted_sum - ((1 << 15) + (1 << 16)), -32768, 32767);
-        int16_t reciprocal = int16_lut_lookup(centred_sum, lut->one_over_one_plus_x);
-        int right_shift = 31 - headroom_plus_one;
-        int64_t round = (int64_t)1 << (right_shift - 1);
-        for (int32_t c = 0; c < depth; c++) {
-            int32_t result = (int32_t)(((int64_t)y[c] * reciprocal + round) >> right_shift);
-            y[c] = (int16_t)tml_clamp_i32(result, 0, 32767);
-        }
-    }
-}
-
 static tml_status softmax_eval(tml_model *m, tml_node *node) {
     const softmax_params *p = (const softmax_params *)node->params;
     const tml_tensor *in = tml_node_input(m, node, 0);
@@ -282,20 +278,10 @@ static tml_status softmax_eval(tml_model *m, tml_node *node) {
     if (in->type == TML_FLOAT32) {
         softmax_float(p, (const float *)in->data, (float *)out->data, rows, depth);
     } else if (in->type == TML_INT16) {
-        softmax_int16(p, (const softmax_int16_tables *)node->persistent, (const int16_t *)in->data,
-            (int16_t *)out->data, rows, depth);
+        softmax_int16(p, (const int16_t *)node->persistent, (const int16_t *)in->data, (int16_t *)out->data, rows,
+            depth);
     } else {
         softmax_int8(p, (const int8_t *)in->data, out->data, out->type == TML_INT8 ? 8 : 16, rows, depth);
-    }
-    return TML_OK;
-}
-
-/* Builds the int16 tables (after tml_set_arena and every tml_reset). */
-static tml_status softmax_reset(tml_model *m, tml_node *node) {
-    if (tml_node_input(m, node, 0)->type == TML_INT16) {
-        softmax_int16_tables *lut = (softmax_int16_tables *)node->persistent;
-        gen_int16_lut(lut_exp, -10.0f, 0.0f, lut->exp);
-        gen_int16_lut(lut_one_over_one_plus_x, 0.0f, 1.0f, lut->one_over_one_plus_x);
     }
     return TML_OK;
 }
@@ -303,7 +289,8 @@ static tml_status softmax_reset(tml_model *m, tml_node *node) {
 const tml_kernel tml_kernel_SOFTMAX = {
     .name = "SOFTMAX",
     .builtin = 25,
-    .max_version = 3, /* v2: int8; v3: int16 input */
+    .max_version = 3, /* v2: int8, v3: int16 */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .per_channel_bytes = 0,
     .params_size = sizeof(softmax_params),
     .prepare = softmax_prepare,

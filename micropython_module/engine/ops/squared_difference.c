@@ -118,6 +118,7 @@ const tml_kernel tml_kernel_SQUARED_DIFFERENCE = {
     .name = "SQUARED_DIFFERENCE",
     .builtin = 99,
     .max_version = 2, /* v2: int8 (int16 runs at v1, as TFLite's versioning has no int16 entry) */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32,
     .params_size = sizeof(squared_difference_params),
     .prepare = squared_difference_prepare,
     .eval = squared_difference_eval,

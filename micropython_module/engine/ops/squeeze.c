@@ -52,6 +52,7 @@ const tml_kernel tml_kernel_SQUEEZE = {
     .name = "SQUEEZE",
     .builtin = 43,
     .max_version = 1,
+    .types = TML_TYPES_ANY,
     .params_size = 0,
     .prepare = squeeze_prepare,
     .eval = tml_view_eval,

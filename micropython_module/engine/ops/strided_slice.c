@@ -138,6 +138,7 @@ const tml_kernel tml_kernel_STRIDED_SLICE = {
     .name = "STRIDED_SLICE",
     .builtin = 45,
     .max_version = 3, /* v2 int8, v3 bool; v4 (rank 5) and later are not supported */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32 | TML_TYPE_BIT(TML_BOOL),
     .params_size = sizeof(strided_slice_params),
     .prepare = strided_slice_prepare,
     .eval = strided_slice_eval,

@@ -64,6 +64,7 @@ const tml_kernel tml_kernel_SUB = {
     .name = "SUB",
     .builtin = 41,
     .max_version = 5, /* v2: int8, v3: 5-D/6-D broadcast, v5: int16; v4 (int64) is not supported */
+    .types = TML_TYPES_FLOAT_INT8_INT16_INT32,
     .params_size = sizeof(tml_add_sub_params),
     .prepare = sub_prepare,
     .eval = sub_eval,

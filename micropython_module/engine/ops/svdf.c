@@ -287,6 +287,7 @@ const tml_kernel tml_kernel_SVDF = {
     .name = "SVDF",
     .builtin = 27,
     .max_version = 3,
+    .types = TML_TYPES_FLOAT_INT8,
     .params_size = sizeof(svdf_params),
     .prepare = svdf_prepare,
     .eval = svdf_eval,

@@ -73,6 +73,7 @@ const tml_kernel tml_kernel_TRANSPOSE = {
     .name = "TRANSPOSE",
     .builtin = 39,
     .max_version = 5, /* v2 int8, v4 rank 5, v5 int16 (v3 bool is not supported) */
+    .types = TML_TYPES_FLOAT_INT8_INT16,
     .params_size = sizeof(transpose_params),
     .prepare = transpose_prepare,
     .eval = transpose_eval,

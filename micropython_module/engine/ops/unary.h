@@ -8,9 +8,6 @@
 
 #include "tml_kernel.h"
 
-/* Bit for each type an operator accepts: TML_TYPE_BIT(TML_INT8) | ... */
-#define TML_TYPE_BIT(type) (1u << (type))
-
 /* Node has one input and one output, of one type from `accepted` (a set of
  * TML_TYPE_BIT) and the same shape; int8 / int16 tensors with a scale are
  * quantized per tensor with a positive scale. `names` lists the accepted

@@ -379,6 +379,7 @@ const tml_kernel tml_kernel_UNIDIRECTIONAL_SEQUENCE_LSTM = {
     .name = "UNIDIRECTIONAL_SEQUENCE_LSTM",
     .builtin = 44,
     .max_version = 4,
+    .types = TML_TYPES_FLOAT_INT8,
     .params_size = sizeof(lstm_params),
     .prepare = lstm_prepare,
     .eval = lstm_eval,
