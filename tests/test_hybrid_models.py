@@ -55,3 +55,37 @@ def test_kws_float32_matches_litert(model: bytes) -> None:
             f"seed {seed}: {int(distance.max())} ULP apart; ours {ours[0]} vs LiteRT {theirs[0][0]}"
         )
         assert int(np.argmax(ours)) == int(np.argmax(theirs[0]))
+
+
+def dynamic_range_model() -> bytes:
+    """A small Keras CNN converted as users convert without a representative
+    dataset (Optimize.DEFAULT only): TensorFlow writes hybrid CONV_2D and
+    FULLY_CONNECTED at the op versions it uses today (FULLY_CONNECTED 12:
+    per-channel weights, asymmetric_quantize_inputs)."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((12, 12, 3), batch_size=1)
+    x = keras.layers.Conv2D(8, 3, activation="relu")(inputs)
+    x = keras.layers.DepthwiseConv2D(3, activation="relu")(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(32, activation="relu")(x)
+    outputs = keras.layers.Dense(5)(x)
+    converter = tf.lite.TFLiteConverter.from_keras_model(keras.Model(inputs, outputs))
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    return converter.convert()
+
+
+def test_the_converters_dynamic_range_output_runs_and_matches_litert() -> None:
+    from tinyml_tools.tflite_file import read_tflite
+
+    model = dynamic_range_model()
+    fc_versions = {op.version for op in read_tflite(model).operators if op.name == "FULLY_CONNECTED"}
+    assert fc_versions and max(fc_versions) > 7  # the versions TFLM-era kernels stop at
+    input_sets = [random_inputs(model, seed) for seed in range(5)]
+    expected = litert_run_many(model, input_sets)
+    for seed, inputs, theirs in zip(range(5), input_sets, expected, strict=True):
+        (ours,) = tinyml_run(model, inputs)
+        distance = ulp_distance(ours, theirs[0])
+        assert distance.max() <= MAX_ULPS, f"seed {seed}: {int(distance.max())} ULP apart"

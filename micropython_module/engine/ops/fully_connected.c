@@ -334,12 +334,15 @@ static tml_status fc_eval(tml_model *m, tml_node *node) {
 }
 
 /* TFLite op versions: 1 float, 3 hybrid, 4 int8, 5 keep_num_dims, 6 no bias,
- * 7 16x8. Version 2 (shuffled weights) loads and then fails in prepare; 8 and
- * up (sparse, int4, ...) are not implemented. */
+ * 7 16x8, 9 hybrid with asymmetric_quantize_inputs, 12 what TensorFlow 2.21's
+ * dynamic-range conversion writes for a Dense layer (hybrid, per-channel
+ * weights). Version 2 (shuffled weights) loads and then fails in prepare; the
+ * features of 8 (sparse weights: the loader refuses sparse tensors) and 10
+ * (int4 weights: refused by the weights type check) are refused by name. */
 const tml_kernel tml_kernel_FULLY_CONNECTED = {
     .name = "FULLY_CONNECTED",
     .builtin = 9,
-    .max_version = 7,
+    .max_version = 12,
     .types = TML_TYPES_FLOAT_INT8_INT16 | TML_TYPES_HYBRID,
     .per_channel_bytes = TML_PER_CHANNEL_BYTES,
     .params_size = sizeof(fc_params),
