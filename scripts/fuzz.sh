@@ -32,7 +32,7 @@ mkdir -p "$OUT/corpus" "$OUT/crashes"
 "$CC" -std=c99 -g -O1 -fno-omit-frame-pointer -ffp-contract=off \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $EXTRA_CFLAGS \
     -I"$ENGINE" -o "$OUT/fuzz_loader" "$ROOT/tests/c/fuzz_loader.c" \
-    $(ls "$ENGINE"/*.c "$ENGINE"/ops/*.c)
+    $(ls "$ENGINE"/*.c "$ENGINE"/ops/*.c "$ENGINE"/ops/arm/*.c "$ENGINE"/ops/portable/*.c)
 
 # Seeds: every model in the shared folder. -max_len cuts the two largest
 # (ResNet, AD01): they still exercise the loader's refusals, and a full
