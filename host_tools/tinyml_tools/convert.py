@@ -28,7 +28,8 @@ from tinyml_tools.html_report import ERROR_SAMPLES, model_report
 from tinyml_tools.memory_plan import PlanError
 from tinyml_tools.model_metadata import MetadataError, Settings, build_metadata, embed_metadata
 from tinyml_tools.qat import QatResult, split, train_and_quantize
-from tinyml_tools.quant_error import float_tflite
+from tinyml_tools.quant_error import source_layer_errors
+from tinyml_tools.quant_error import text_lines as quant_error_lines
 from tinyml_tools.quantize import QuantizeError, SourceModel, load_source, quantize
 from tinyml_tools.report import c_identifier, c_source, operator_lines, sha256, summary_lines
 from tinyml_tools.run import RunError
@@ -278,11 +279,15 @@ def convert(args: argparse.Namespace) -> int:
     elif y is None:
         say("\naccuracy not checked: DATA has no labels `y`")
 
+    error_samples = min(len(x), ERROR_SAMPLES)
+    say(f"\nmeasuring the per-layer quantization error on {error_samples} samples")
+    measured = source_layer_errors(source, model, x, ERROR_SAMPLES)
+    for line in quant_error_lines(*measured, error_samples):
+        say(line)
     page = None
     if args.report is not None:  # computed before anything is written
-        say(f"\nmeasuring the per-layer quantization error on {min(len(x), ERROR_SAMPLES)} samples")
         page = model_report(
-            args.output.name, model, runtime.model.state_bytes, float_tflite(source), x, estimates
+            args.output.name, model, runtime.model.state_bytes, estimates=estimates, measured=measured
         )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(model)

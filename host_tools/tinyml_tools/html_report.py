@@ -274,6 +274,7 @@ def model_report(
     float_model: bytes | None = None,
     samples: object = None,
     estimates: list[BoardEstimate] | None = None,
+    measured: tuple[list[LayerError] | None, str] | None = None,
 ) -> str:
     """Compute every figure for `model` and render the page.
 
@@ -291,7 +292,9 @@ def model_report(
     plan = plan_of(model)
     errors = None
     note = "give the float model and samples"
-    if float_model is not None and samples is not None:
+    if measured is not None:  # per-layer errors the caller already measured (tinyml-convert)
+        errors, note = measured
+    elif float_model is not None and samples is not None:
         try:
             errors = layer_errors(model, float_model, np.asarray(samples)[:ERROR_SAMPLES])
             note = "no quantized layer has a float counterpart"

@@ -129,3 +129,36 @@ def layer_errors(quantized: bytes, float_model: bytes, samples: np.ndarray) -> l
             )
         )
     return errors
+
+
+def source_layer_errors(
+    source: object, quantized: bytes, samples: np.ndarray, count: int
+) -> tuple[list[LayerError] | None, str]:
+    """Per-layer error of `quantized` against its float source on `count` samples,
+    or None and why not (a PyTorch source has no float .tflite here; the runtime
+    may lack a float form of an operator)."""
+    from tinyml_tools.run import RunError
+
+    if source.kind == "torch":  # type: ignore[attr-defined]
+        return None, "not measured for PyTorch sources (no float TFLite model of the source)"
+    try:
+        errors = layer_errors(quantized, float_tflite(source), np.asarray(samples)[:count])
+    except RunError as e:
+        return None, f"the tinyml runtime could not run both models: {e}"
+    return errors, "no quantized layer has a float counterpart"
+
+
+def text_lines(errors: list[LayerError] | None, note: str, samples: int) -> list[str]:
+    """The per-layer error table for the terminal."""
+    if not errors:
+        return [f"per-layer quantization error: {note}"]
+    lines = [
+        f"per-layer quantization error (quantized model in tinyml vs the float model, {samples} samples)",
+        f"{'node':>4}  {'operator':<20} {'SQNR dB':>8} {'RMS':>10} {'max abs':>10}  layer",
+    ]
+    for e in errors:
+        sqnr = f"{e.sqnr_db:.1f}" if np.isfinite(e.sqnr_db) else "exact"
+        lines.append(
+            f"{e.node:>4}  {e.op:<20} {sqnr:>8} {e.rms_error:>10.4g} {e.max_abs_error:>10.4g}  {e.layer[:50]}"
+        )
+    return lines

@@ -126,6 +126,12 @@ def test_prints_sizes_operators_and_accuracy_side_by_side(
         assert op in out
     assert "float (TensorFlow)" in out
     assert "int8 (tinyml runtime)" in out
+    # The per-layer quantization error: one row per quantized layer that has a
+    # float counterpart, with its SQNR; the softmax output is close to float.
+    table = out[out.index("per-layer quantization error (") :].splitlines()
+    rows = {line.split()[1]: line.split() for line in table[2:] if line.strip() and line.split()[0].isdigit()}
+    assert {"CONV_2D", "FULLY_CONNECTED", "SOFTMAX"} <= set(rows)
+    assert float(rows["SOFTMAX"][2]) > 20.0  # dB
 
 
 def test_warns_when_int8_accuracy_falls_below_the_threshold(
