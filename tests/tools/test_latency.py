@@ -41,7 +41,7 @@ def test_an_estimate_is_rate_times_work_over_clock() -> None:
     assert estimates["esp32s3"].seconds == pytest.approx(stm32.seconds * 168 / 240)
     # The RP2040 uses the M0's counts; the M0 (16-bit Thumb, no SIMD) needs several times more.
     assert estimates["rp2040"].unmeasured == []
-    assert estimates["rp2040"].instructions > 5 * stm32.instructions
+    assert estimates["rp2040"].instructions > 3 * stm32.instructions
 
 
 def test_operators_the_core_never_ran_are_named_and_left_out() -> None:
