@@ -124,16 +124,10 @@ def firmware_for(target: str, model_path: Path) -> Path:
 
 # ---- the run on the board ----------------------------------------------------------------
 
-# MicroPython. Prints "key<TAB>repr(value)" lines. The model comes from
-# `frozen_model` when the firmware carries one, else from /model.tflite.
-BENCH_SCRIPT = """
-import gc, tinyml
-try:
-    import frozen_model
-    source = frozen_model.MODEL
-except ImportError:
-    source = open('/model.tflite', 'rb').read()
-
+# MicroPython shared by the benchmark scripts (this one and port_bench.py):
+# `report` prints a "key<TAB>repr(value)" line (parse_report reads them) and
+# `fill_anchor_input` writes the perf-anchors input (byte i = (7*i) mod 256).
+BOARD_HELPERS = """
 def report(key, value):
     print(key + '\\t' + repr(value))
 
@@ -151,6 +145,16 @@ def fill_anchor_input(model):
                 data[i] = 7 * i & 255
         else:
             tensor.data = bytes(7 * i & 255 for i in range(tensor.nbytes))
+"""
+
+# The model comes from `frozen_model` when the firmware carries one, else from /model.tflite.
+BENCH_SCRIPT = BOARD_HELPERS + """
+import gc, tinyml
+try:
+    import frozen_model
+    source = frozen_model.MODEL
+except ImportError:
+    source = open('/model.tflite', 'rb').read()
 
 report('profile_unit', tinyml.profile_unit)
 gc.collect()

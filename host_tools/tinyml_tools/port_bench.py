@@ -20,30 +20,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tinyml_tools import model_info
-from tinyml_tools.board_bench import parse_report
+from tinyml_tools.board_bench import BOARD_HELPERS, parse_report
 from tinyml_tools.deploy import DeployError, Mpremote, probe_board
 
 BOARD_MODEL_NAME = "tinyml_bench.tflite"
 
-# MicroPython, run on the board. Prints "key<TAB>repr(value)" lines.
+# MicroPython, run on the board after board_bench.BOARD_HELPERS (report, fill_anchor_input).
 SCRIPT = """
 import gc, time, tinyml
-
-def report(key, value):
-    print(key + '\\t' + repr(value))
-
-def fill_anchor_input(model):
-    for tensor in model.inputs:
-        data = tensor.data
-        if tensor.dtype == 'int8':
-            for i in range(len(data)):
-                byte = 7 * i & 255
-                data[i] = byte - 256 if byte > 127 else byte
-        elif tensor.dtype == 'uint8':
-            for i in range(len(data)):
-                data[i] = 7 * i & 255
-        else:
-            tensor.data = bytes(7 * i & 255 for i in range(tensor.nbytes))
 
 gc.collect()
 report('profile_unit', tinyml.profile_unit)
@@ -120,7 +104,8 @@ def run_on_port(port: str, model_path: Path, repeat: int = 10) -> PortBench:
         remote.run("cp", str(model_path), f":{BOARD_MODEL_NAME}")
         with tempfile.TemporaryDirectory(prefix="tinyml-port-bench-") as work:
             script = Path(work, "bench.py")
-            script.write_text(SCRIPT.format(model=BOARD_MODEL_NAME, repeat=repeat), encoding="utf-8")
+            source = BOARD_HELPERS + SCRIPT.format(model=BOARD_MODEL_NAME, repeat=repeat)
+            script.write_text(source, encoding="utf-8")
             output = remote.run("run", str(script))
     except DeployError as e:
         raise PortBenchError(str(e)) from e
