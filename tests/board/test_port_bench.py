@@ -38,7 +38,10 @@ def test_bench_on_a_connected_board_reports_latency_arena_and_operators(
     assert figures["outputs"] == [list(out) for out in emulated.outputs]
     ops = model_info.operators(MODEL.read_bytes())
     assert [op["op"] for op in figures["operators"]] == [op.name for op in ops]
-    assert [op["value"] for op in figures["operators"]] == [op.instructions for op in emulated.operators]
+    # Each per-operator count includes part of two clock readings, whose cost can
+    # differ by one instruction with the timer's phase (test_bench.py).
+    for op, theirs in zip(figures["operators"], emulated.operators, strict=True):
+        assert abs(op["value"] - theirs.instructions) <= 1
     assert figures["repeat"] == 3 and figures["macs"] == sum(op.macs for op in ops)
     assert 0 < figures["invoke_us_min"] <= figures["invoke_us_median"] <= figures["invoke_us_max"]
 
